@@ -1,0 +1,48 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+
+/** Settings shared by every client; credentials are never here (default provider chain). */
+export interface AwsClientOptions {
+  /** An AWS-compatible endpoint; normally unset so the SDK picks the real one (or AWS_ENDPOINT_URL). */
+  endpoint?: string;
+  /** SDK attempts per call before the error reaches the activity (which Temporal retries in turn). */
+  maxAttempts?: number;
+  /** Extra middleware applied to every client (e.g. the worker's shared rate limiter). */
+  configure?: (client: EC2Client | SSMClient | ElasticLoadBalancingV2Client, service: AwsService, region: string) => void;
+}
+
+export type AwsService = 'ec2' | 'ssm' | 'elbv2';
+
+/** Region-scoped AWS clients, made once per region and shared by all activities of a worker. */
+export interface AwsClients {
+  ec2(region: string): EC2Client;
+  ssm(region: string): SSMClient;
+  elbv2(region: string): ElasticLoadBalancingV2Client;
+  destroy(): void;
+}
+
+/** Creates the per-region client cache from the worker's environment. */
+export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+  const cache = new Map<string, EC2Client | SSMClient | ElasticLoadBalancingV2Client>();
+  const base = { endpoint: options.endpoint, maxAttempts: options.maxAttempts ?? 3 };
+  function get<T extends EC2Client | SSMClient | ElasticLoadBalancingV2Client>(service: AwsService, region: string, make: () => T): T {
+    const key = `${service}:${region}`;
+    let client = cache.get(key) as T | undefined;
+    if (!client) {
+      client = make();
+      options.configure?.(client, service, region);
+      cache.set(key, client);
+    }
+    return client;
+  }
+  return {
+    ec2: (region) => get('ec2', region, () => new EC2Client({ ...base, region })),
+    ssm: (region) => get('ssm', region, () => new SSMClient({ ...base, region })),
+    elbv2: (region) => get('elbv2', region, () => new ElasticLoadBalancingV2Client({ ...base, region })),
+    destroy: () => {
+      for (const client of cache.values()) client.destroy();
+      cache.clear();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { awsCall } from './aws/errors';
+import { Roles, TagKeys, tagValue } from './aws/tags';
+import type { ActivityDeps } from './deps';
+import type { FindFleetInput } from './types';
+
+/** A live fleet member: its id, address and the version it was launched or last synced with. */
+export interface FleetMember {
+  instanceId: string;
+  privateIp: string;
+  version: string;
+}
+
+/**
+ * Finds the live fleet of an app and environment in a region: instances hybrid-deploy launched
+ * as the fleet (by tag), pending or running. Instances it did not create are never touched.
+ */
+export function createFindFleet({ clients }: ActivityDeps) {
+  return async function findFleet(input: FindFleetInput): Promise<{ instances: FleetMember[] }> {
+    const ec2 = clients.ec2(input.region);
+    const instances: FleetMember[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await awsCall(`ec2:DescribeInstances fleet of ${input.app}/${input.env}`, () =>
+        ec2.send(
+          new DescribeInstancesCommand({
+            Filters: [
+              { Name: `tag:${TagKeys.app}`, Values: [input.app] },
+              { Name: `tag:${TagKeys.env}`, Values: [input.env] },
+              { Name: `tag:${TagKeys.role}`, Values: [Roles.fleet] },
+              { Name: 'instance-state-name', Values: ['pending', 'running'] },
+            ],
+            MaxResults: 500,
+            NextToken,
+          }),
+        ),
+      );
+      for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+        instances.push({ instanceId: instance.InstanceId!, privateIp: instance.PrivateIpAddress ?? '', version: tagValue(instance.Tags, TagKeys.version) ?? '' });
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    instances.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+    return { instances };
+  };
+}

@@ -1,0 +1,121 @@
+import { GetCommandInvocationCommand, ListCommandInvocationsCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { ApplicationFailure } from '@temporalio/common';
+import { awsCall, isAwsError, toActivityFailure } from './aws/errors';
+import { resumeDetails, waitFor } from './aws/wait';
+import type { ActivityDeps } from './deps';
+import type { CommandResult, RunOnInstancesInput } from './types';
+
+/** SSM's limit of instance ids per SendCommand. */
+export const SSM_BATCH_SIZE = 50;
+
+const RUNNING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+
+/** Splits a list into chunks of at most `size`. */
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Runs shell commands on instances through SSM Run Command (`AWS-RunShellScript`), in batches
+ * of at most 50 ids, and collects each instance's status, exit code and output. The command ids
+ * are checkpointed in the heartbeat, so a retried attempt polls the commands already sent
+ * instead of running them twice. Shared by `runOnInstances` and `syncCode`.
+ */
+export async function runCommands(deps: ActivityDeps, input: RunOnInstancesInput): Promise<CommandResult[]> {
+  const ssm = deps.clients.ssm(input.region);
+  let { commandIds } = resumeDetails<{ commandIds: string[] }>();
+  if (!commandIds?.length) {
+    commandIds = [];
+    for (const batch of chunk(input.instanceIds, SSM_BATCH_SIZE)) {
+      const { Command } = await awsCall(`ssm:SendCommand (${input.comment})`, () =>
+        ssm.send(
+          new SendCommandCommand({
+            DocumentName: 'AWS-RunShellScript',
+            InstanceIds: batch,
+            Comment: input.comment.slice(0, 100),
+            TimeoutSeconds: 600,
+            MaxConcurrency: String(SSM_BATCH_SIZE),
+            MaxErrors: String(SSM_BATCH_SIZE),
+            Parameters: {
+              commands: input.commands,
+              executionTimeout: [String(input.timeoutSeconds)],
+              ...(input.workingDirectory ? { workingDirectory: [input.workingDirectory] } : {}),
+            },
+          }),
+        ),
+      );
+      commandIds.push(Command!.CommandId!);
+    }
+  }
+
+  const statuses = await waitFor<Map<string, { commandId: string; status: string }>>({
+    what: `command "${input.comment}" on ${input.instanceIds.length} instance(s) in ${input.region}`,
+    // The command's own executionTimeout ends it first; the slack covers delivery and reporting.
+    timeoutSeconds: input.timeoutSeconds + 120,
+    pollIntervalMs: deps.pollIntervalMs,
+    checkpoint: { commandIds },
+    check: async () => {
+      const seen = new Map<string, { commandId: string; status: string }>();
+      for (const commandId of commandIds!) {
+        let nextToken: string | undefined;
+        do {
+          const page = await awsCall('ssm:ListCommandInvocations', () =>
+            ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, NextToken: nextToken })),
+          );
+          for (const inv of page.CommandInvocations ?? []) seen.set(inv.InstanceId!, { commandId, status: inv.Status ?? 'Pending' });
+          nextToken = page.NextToken;
+        } while (nextToken);
+      }
+      const pending = input.instanceIds.filter((id) => !seen.has(id) || RUNNING.has(seen.get(id)!.status));
+      return { done: pending.length === 0, value: seen, progress: { pending: pending.length, total: input.instanceIds.length } };
+    },
+  });
+
+  const results: CommandResult[] = [];
+  for (const instanceId of input.instanceIds) {
+    const { commandId } = statuses.get(instanceId)!;
+    results.push(await invocationResult(ssm, commandId, instanceId));
+  }
+  if (input.failOnError !== false) failIfAnyFailed(input, results);
+  return results;
+}
+
+async function invocationResult(ssm: ReturnType<ActivityDeps['clients']['ssm']>, commandId: string, instanceId: string): Promise<CommandResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+      return {
+        instanceId,
+        status: inv.Status ?? 'Unknown',
+        exitCode: inv.ResponseCode ?? -1,
+        stdout: inv.StandardOutputContent ?? '',
+        stderr: inv.StandardErrorContent ?? '',
+      };
+    } catch (error) {
+      // AWS answers InvocationDoesNotExist for a moment after SendCommand; anything else is real.
+      if (!isAwsError(error, 'InvocationDoesNotExist') || attempt >= 10) throw toActivityFailure(error, 'ssm:GetCommandInvocation');
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+  }
+}
+
+function failIfAnyFailed(input: RunOnInstancesInput, results: CommandResult[]): void {
+  const failed = results.filter((r) => r.status !== 'Success');
+  if (failed.length === 0) return;
+  const first = failed[0];
+  throw ApplicationFailure.create({
+    type: 'CommandFailed',
+    nonRetryable: true,
+    message:
+      `"${input.comment}" failed on ${failed.length} of ${results.length} instance(s) in ${input.region}; ` +
+      `${first.instanceId}: ${first.status} (exit ${first.exitCode}): ${lastLines(first.stderr || first.stdout)}`,
+    details: [{ failed: failed.map(({ instanceId, status, exitCode, stderr }) => ({ instanceId, status, exitCode, stderr: lastLines(stderr) })) }],
+  });
+}
+
+/** The end of a command's output: where the error usually is. */
+export function lastLines(text: string, count = 5): string {
+  return text.trim().split('\n').slice(-count).join('\n').slice(-1000);
+}

@@ -1,0 +1,66 @@
+import {
+  DeregisterTargetsCommand,
+  DescribeTargetHealthCommand,
+  RegisterTargetsCommand,
+  type TargetHealthDescription,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { awsCall } from './aws/errors';
+import { waitFor } from './aws/wait';
+import type { ActivityDeps } from './deps';
+import type { ShiftTrafficInput } from './types';
+
+/**
+ * Makes instances live and others not: registers `register` in the target group and waits until
+ * every one is `healthy` (a `draining` or `initial` target never counts as up), then deregisters
+ * `deregister` and waits until they have drained. Either list may be empty, so the same step
+ * promotes a new fleet, drains a batch before a mutable sync, and puts it back after.
+ */
+export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
+  return async function shiftTraffic(input: ShiftTrafficInput): Promise<{ healthy: string[]; drained: string[] }> {
+    const elb = clients.elbv2(input.region);
+    const targets = (ids: string[]) => ids.map((Id) => ({ Id, Port: input.port }));
+    const health = async (ids: string[]): Promise<TargetHealthDescription[]> => {
+      const { TargetHealthDescriptions } = await awsCall('elbv2:DescribeTargetHealth', () =>
+        elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: input.targetGroupArn, Targets: targets(ids) })),
+      );
+      return TargetHealthDescriptions ?? [];
+    };
+
+    if (input.register.length > 0) {
+      await awsCall('elbv2:RegisterTargets', () =>
+        elb.send(new RegisterTargetsCommand({ TargetGroupArn: input.targetGroupArn, Targets: targets(input.register) })),
+      );
+      await waitFor({
+        what: `${input.register.length} target(s) to be healthy in ${input.targetGroupArn}`,
+        timeoutSeconds: input.timeouts.targetHealthy,
+        pollIntervalMs,
+        checkpoint: { phase: 'registering' },
+        check: async () => {
+          const states = await health(input.register);
+          const notHealthy = states.filter((d) => d.TargetHealth?.State !== 'healthy');
+          return {
+            done: states.length === input.register.length && notHealthy.length === 0,
+            progress: notHealthy.map((d) => `${d.Target?.Id}: ${d.TargetHealth?.State} ${d.TargetHealth?.Description ?? ''}`.trim()),
+          };
+        },
+      });
+    }
+
+    if (input.deregister.length > 0) {
+      await awsCall('elbv2:DeregisterTargets', () =>
+        elb.send(new DeregisterTargetsCommand({ TargetGroupArn: input.targetGroupArn, Targets: targets(input.deregister) })),
+      );
+      await waitFor({
+        what: `${input.deregister.length} target(s) to drain from ${input.targetGroupArn}`,
+        timeoutSeconds: input.timeouts.targetDrained,
+        pollIntervalMs,
+        checkpoint: { phase: 'draining' },
+        check: async () => {
+          const stillIn = (await health(input.deregister)).filter((d) => d.TargetHealth?.State && d.TargetHealth.State !== 'unused');
+          return { done: stillIn.length === 0, progress: stillIn.map((d) => `${d.Target?.Id}: ${d.TargetHealth?.State}`) };
+        },
+      });
+    }
+    return { healthy: input.register, drained: input.deregister };
+  };
+}

@@ -1,0 +1,61 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityDeps } from './deps';
+import type { InstanceRef, SmokeTestInput } from './types';
+
+/** What one health check of one instance saw. */
+export interface HealthObservation {
+  instanceId: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** One HTTP health check from the worker to an instance's private address. */
+export async function checkHealth(target: InstanceRef, input: SmokeTestInput, signal?: AbortSignal): Promise<HealthObservation> {
+  const { port, path, expectedStatus, expectedBody, requireVersion } = input.healthCheck;
+  const url = `http://${target.privateIp}:${port}${path}`;
+  try {
+    const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(5_000)]) : AbortSignal.timeout(5_000) });
+    const body = await response.text();
+    const problems = [
+      response.status !== expectedStatus && `status ${response.status}, expected ${expectedStatus}`,
+      expectedBody !== undefined && !body.includes(expectedBody) && `body lacks ${JSON.stringify(expectedBody)}`,
+      requireVersion && !body.includes(input.version) && `body does not report version ${input.version}: ${body.slice(0, 200)}`,
+    ].filter(Boolean);
+    return { instanceId: target.instanceId, ok: problems.length === 0, detail: problems.length ? `${url}: ${problems.join('; ')}` : `${url}: ok` };
+  } catch (error) {
+    return { instanceId: target.instanceId, ok: false, detail: `${url}: ${(error as Error).message}` };
+  }
+}
+
+/**
+ * Checks every instance over HTTP — status, body, and the expected version — retrying each until
+ * it passes or the health check's timeout runs out, then fails (non-retryable) naming each
+ * instance that never passed and what it answered.
+ */
+export function createSmokeTest({ pollIntervalMs }: ActivityDeps) {
+  return async function smokeTest(input: SmokeTestInput): Promise<{ passed: string[] }> {
+    const context = Context.current();
+    const deadline = Date.now() + input.healthCheck.timeoutSeconds * 1000;
+    const latest = new Map<string, HealthObservation>();
+    let pending = input.targets;
+    while (pending.length > 0) {
+      const observations = await Promise.all(pending.map((t) => checkHealth(t, input, context.cancellationSignal)));
+      for (const o of observations) latest.set(o.instanceId, o);
+      pending = pending.filter((t) => !latest.get(t.instanceId)!.ok);
+      context.heartbeat({ pending: pending.map((t) => t.instanceId) });
+      if (pending.length === 0 || Date.now() >= deadline) break;
+      await context.sleep(Math.min(pollIntervalMs, 1_000));
+    }
+    if (pending.length > 0) {
+      const failures = pending.map((t) => latest.get(t.instanceId)!);
+      throw ApplicationFailure.create({
+        type: 'SmokeTestFailed',
+        nonRetryable: true,
+        message: `smoke test of version ${input.version} failed on ${failures.length} of ${input.targets.length} instance(s): ${failures.map((f) => f.detail).join(' | ').slice(0, 2000)}`,
+        details: [{ failures }],
+      });
+    }
+    return { passed: input.targets.map((t) => t.instanceId) };
+  };
+}

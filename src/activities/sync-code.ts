@@ -1,0 +1,44 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityDeps } from './deps';
+import { lastLines, runCommands } from './run-commands';
+import { buildSyncScript, parseSyncOutput } from './sync-script';
+import type { SyncCodeInput, SyncResult } from './types';
+
+/**
+ * Places a release on instances — the one way code lands on a machine, for every procedure:
+ * provision (on a builder), fetch the artifact (s3://, https://, file://), verify its sha256,
+ * unpack into `releases/<version>`, switch `current` atomically, restart, prune old releases.
+ * A version that is already current is a no-op success. `mode: 'rollback'` switches back to a
+ * release already on disk. Reports each instance's previous version, so a failed rollout can be
+ * rolled back exactly.
+ */
+export function createSyncCode(deps: ActivityDeps) {
+  return async function syncCode(input: SyncCodeInput): Promise<{ results: SyncResult[] }> {
+    const script = buildSyncScript(input);
+    const verb = input.mode === 'rollback' ? 'roll back to' : 'sync';
+    const commandResults = await runCommands(deps, {
+      region: input.region,
+      instanceIds: input.instanceIds,
+      commands: [script],
+      comment: `hybrid-deploy ${verb} ${input.version}`,
+      timeoutSeconds: input.timeoutSeconds,
+      failOnError: false,
+    });
+    const results = commandResults.map<SyncResult>((r) => ({
+      instanceId: r.instanceId,
+      ok: r.status === 'Success',
+      ...parseSyncOutput(r.stdout),
+      ...(r.status === 'Success' ? {} : { error: `${r.status} (exit ${r.exitCode}): ${lastLines(r.stderr || r.stdout)}` }),
+    }));
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length > 0 && input.failOnError !== false) {
+      throw ApplicationFailure.create({
+        type: 'SyncFailed',
+        nonRetryable: true,
+        message: `${verb} ${input.version} failed on ${failed.length} of ${results.length} instance(s) in ${input.region}; ${failed[0].instanceId}: ${failed[0].error}`,
+        details: [{ results }],
+      });
+    }
+    return { results };
+  };
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { AWS_REGIONS } from './regions';
+
+const APP_NAME = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
+const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
+const SSM_PARAMETER = /^\/[A-Za-z0-9_.\-/]+$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+const ABSOLUTE_PATH = /^\/[A-Za-z0-9_.\-/]+$/;
+
+const quoted = (input: unknown) => JSON.stringify(input);
+
+const regionName = z.string().refine((value) => AWS_REGIONS.has(value), {
+  error: (issue) => `${quoted(issue.input)} is not a region name (e.g. us-east-1)`,
+});
+
+/** A bounded wait, in seconds. */
+const seconds = (fallback: number) => z.number().int().positive().max(172_800).default(fallback);
+
+function pattern(re: RegExp, what: string, example: string) {
+  return z.string().regex(re, { error: (issue) => `${quoted(issue.input)} is not ${what} (e.g. ${example})` });
+}
+
+/** Where and how many instances run in one region. */
+export const RegionSettingsSchema = z.strictObject({
+  subnetIds: z.array(pattern(SUBNET_ID, 'a subnet id', 'subnet-0123456789abcdef0')).min(1),
+  securityGroupIds: z.array(pattern(SECURITY_GROUP_ID, 'a security group id', 'sg-0123456789abcdef0')).min(1),
+  targetGroupArn: pattern(TARGET_GROUP_ARN, 'a target group ARN', 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef'),
+  desiredCount: z.number().int().min(1).max(1000),
+});
+
+/** The health check the smoke test and the load balancer agree on. */
+export const HealthCheckSchema = z.strictObject({
+  port: z.number().int().min(1).max(65535).default(8080),
+  path: z.string().startsWith('/').default('/health'),
+  expectedStatus: z.number().int().min(100).max(599).default(200),
+  /** A substring the body must contain, if any. */
+  expectedBody: z.string().optional(),
+  /** Every check also requires the deployed version in the body. */
+  requireVersion: z.boolean().default(true),
+  timeoutSeconds: seconds(60),
+});
+
+/** How the app is installed and run on an instance. */
+export const ServiceSchema = z.strictObject({
+  installDir: pattern(ABSOLUTE_PATH, 'an absolute path', '/opt/my-app'),
+  start: z.string().min(1),
+  stop: z.string().min(1),
+  /** Defaults to stop, then start. */
+  restart: z.string().min(1).optional(),
+  /** Releases kept on disk besides the current and previous one. */
+  keepReleases: z.number().int().min(1).max(100).default(3),
+  healthCheck: HealthCheckSchema.prefault({}),
+});
+
+/** What a bake installs before the release lands on the builder. */
+export const BakeSchema = z.strictObject({
+  packages: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+._:-]*$/)).default([]),
+  commands: z.array(z.string().min(1)).default([]),
+  /** Keep a failed builder, tagged with an expiry, for inspection. */
+  keepBuilderOnFailure: z.boolean().default(false),
+});
+
+/** Upper bounds for every wait, in seconds. */
+export const TimeoutsSchema = z.strictObject({
+  instanceRunning: seconds(600),
+  agentOnline: seconds(600),
+  command: seconds(1800),
+  imageAvailable: seconds(3600),
+  copyAvailable: seconds(7200),
+  targetHealthy: seconds(600),
+  targetDrained: seconds(900),
+  instanceTerminated: seconds(1200),
+  /** A worker that stops heartbeating for this long is presumed dead; its activity resumes elsewhere. */
+  heartbeat: seconds(30),
+});
+
+/** A deploy spec: one file per app. */
+export const DeploySpecSchema = z
+  .strictObject({
+    app: pattern(APP_NAME, 'a safe app name (3-40 of a-z, 0-9, -, starting with a letter)', 'shop-api'),
+    regions: z.array(regionName).min(1),
+    baseImage: z.string().refine((value) => AMI_ID.test(value) || SSM_PARAMETER.test(value), {
+      error: (issue) => `${quoted(issue.input)} is neither an AMI id (ami-0123456789abcdef0) nor an SSM parameter path (/aws/service/...)`,
+    }),
+    instanceType: pattern(INSTANCE_TYPE, 'an instance type', 't3.micro'),
+    iamInstanceProfile: z.string().min(1).optional(),
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+    regionSettings: z.record(z.string(), RegionSettingsSchema),
+    bake: BakeSchema.prefault({}),
+    service: ServiceSchema,
+    postDeploy: z.array(z.string().min(1)).default([]),
+    timeouts: TimeoutsSchema.prefault({}),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.regions.forEach((region, index) => {
+      if (seen.has(region)) ctx.addIssue({ code: 'custom', path: ['regions', index], message: `${quoted(region)} is listed twice` });
+      seen.add(region);
+      if (!spec.regionSettings[region]) {
+        ctx.addIssue({ code: 'custom', path: ['regionSettings'], message: `has no entry for ${quoted(region)} (every region in regions needs subnetIds, securityGroupIds, targetGroupArn and desiredCount)` });
+      }
+    });
+    for (const region of Object.keys(spec.regionSettings)) {
+      if (!spec.regions.includes(region)) {
+        ctx.addIssue({ code: 'custom', path: ['regionSettings', region], message: `${quoted(region)} is not in regions (add it there or remove this entry)` });
+      }
+    }
+  });
+
+/** A validated deploy spec with every default applied. */
+export type DeploySpec = z.output<typeof DeploySpecSchema>;
+/** A deploy spec as written in a file. */
+export type DeploySpecInput = z.input<typeof DeploySpecSchema>;
+export type RegionSettings = z.output<typeof RegionSettingsSchema>;
+export type ServiceSettings = z.output<typeof ServiceSchema>;
+export type HealthCheck = z.output<typeof HealthCheckSchema>;
+export type Timeouts = z.output<typeof TimeoutsSchema>;

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection } from '@temporalio/worker';
+import { createAwsClients } from './activities/aws/clients';
+import { DEFAULT_POLL_INTERVAL_MS } from './activities/deps';
+import { createDeployWorker, DEFAULT_WORKFLOW_BUNDLE } from './deploy-worker';
+import { TASK_QUEUE } from './task-queue';
+
+/**
+ * The production worker. Temporal settings come from Temporal's environment config
+ * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, or a profile file), AWS
+ * credentials from the default provider chain; neither ever travels in a workflow's input.
+ * SIGINT/SIGTERM drain it: running activities get the grace time to finish or heartbeat.
+ */
+async function main(): Promise<void> {
+  const { connectionOptions, namespace } = loadClientConnectConfig();
+  const connection = await NativeConnection.connect({ ...connectionOptions, address: connectionOptions.address ?? 'localhost:7233' });
+  const clients = createAwsClients();
+  const pollIntervalMs = Number(process.env.HYBRID_DEPLOY_POLL_INTERVAL_MS ?? DEFAULT_POLL_INTERVAL_MS);
+  const worker = await createDeployWorker({
+    connection,
+    namespace: namespace ?? 'default',
+    taskQueue: process.env.HYBRID_DEPLOY_TASK_QUEUE ?? TASK_QUEUE,
+    activityDeps: { clients, pollIntervalMs },
+    workflowBundlePath: process.env.HYBRID_DEPLOY_WORKFLOW_BUNDLE ?? DEFAULT_WORKFLOW_BUNDLE,
+  });
+  // The SDK's worker handles SIGINT/SIGTERM itself (graceful shutdown); run() resolves when drained.
+  try {
+    await worker.run();
+  } finally {
+    clients.destroy();
+    await connection.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

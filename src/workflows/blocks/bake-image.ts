@@ -1,0 +1,93 @@
+import { imageNameFor } from '../../spec/naming';
+import type { DeployRun } from '../deploy-run';
+
+/** A baked image in the bake region (the first in the spec). */
+export interface BakedImage {
+  region: string;
+  imageId: string;
+  imageName: string;
+}
+
+/**
+ * The bake, made of the same tools the faster procedures use: launch a builder from the base
+ * image, place the release on it with syncCode (provisioning the bake's packages first), check
+ * it answers, make the image, terminate the builder. Undo steps terminate the builder and
+ * deregister the image if anything after fails.
+ */
+export async function bakeImage(run: DeployRun, baseImageId: string): Promise<BakedImage> {
+  const { spec, owner, tools, compensations, request } = run;
+  const region = spec.regions[0];
+  const settings = run.settings(region);
+  const timeouts = spec.timeouts;
+  run.phase('baking');
+  run.region(region, { phase: 'baking' });
+
+  const dropBuilderUndo = compensations.add(`terminate the builder in ${region}`, () =>
+    tools.terminateInstances({ region, ownedBy: { workflowId: owner.workflowId, runId: owner.runId, role: 'builder' }, timeoutSeconds: timeouts.instanceTerminated }),
+  );
+  const {
+    instances: [builder],
+  } = await tools.launchInstances({
+    region,
+    imageId: baseImageId,
+    count: 1,
+    instanceType: spec.instanceType,
+    subnetIds: settings.subnetIds.slice(0, 1),
+    securityGroupIds: settings.securityGroupIds,
+    iamInstanceProfile: spec.iamInstanceProfile,
+    owner,
+    role: 'builder',
+    userTags: spec.tags,
+    step: 'builder',
+    timeouts,
+  });
+  await tools.syncCode({
+    region,
+    instanceIds: [builder.instanceId],
+    service: spec.service,
+    version: request.version,
+    artifact: request.artifact,
+    provision: { packages: spec.bake.packages, commands: spec.bake.commands },
+    timeoutSeconds: timeouts.command,
+  });
+  // A release that does not start on the builder would not start from the image either: stop here, before the slow part.
+  await tools.smokeTest({ targets: [builder], healthCheck: spec.service.healthCheck, version: request.version });
+
+  const imageName = imageNameFor(spec.app, request.version, owner.runId);
+  compensations.add(`deregister image ${imageName} in ${region}`, () => tools.deregisterImage({ region, imageName }));
+  const { imageId } = await tools.bakeAmi({
+    region,
+    builderInstanceId: builder.instanceId,
+    imageName,
+    baseImageId,
+    owner,
+    userTags: spec.tags,
+    timeouts,
+  });
+  run.region(region, { imageId });
+  await tools.terminateInstances({ region, instanceIds: [builder.instanceId], timeoutSeconds: timeouts.instanceTerminated });
+  dropBuilderUndo();
+  return { region, imageId, imageName };
+}
+
+/**
+ * The image to launch from in a region: the baked one in the bake region, a copy elsewhere
+ * (started as soon as the bake is done; every region's copy runs in parallel).
+ */
+export async function imageInRegion(run: DeployRun, region: string, baked: BakedImage): Promise<string> {
+  if (region === baked.region) return baked.imageId;
+  const { tools, owner, spec, compensations } = run;
+  run.region(region, { phase: 'copying' });
+  compensations.add(`deregister image ${baked.imageName} in ${region}`, () => tools.deregisterImage({ region, imageName: baked.imageName }));
+  const { imageId } = await tools.copyAmi({
+    sourceRegion: baked.region,
+    sourceImageId: baked.imageId,
+    region,
+    imageName: baked.imageName,
+    owner,
+    userTags: spec.tags,
+    timeoutSeconds: spec.timeouts.copyAvailable,
+  });
+  run.region(region, { imageId });
+  return imageId;
+}

@@ -1,0 +1,100 @@
+import { ApplicationFailure, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Ownership } from '../activities/aws/tags';
+import type { DeployRequest } from '../spec/request';
+import { Compensations } from './compensation';
+import { statusQuery, type DeployStatus, type Phase, type RegionProgress } from './messages';
+import { DeployApp, DeployEnv, DeployPhase, DeployProcedure, DeployVersion } from './search-attributes';
+import { toolset, type Toolset } from './toolset';
+
+/**
+ * The state one deploy carries through its building blocks: who owns what it creates, its
+ * progress (served by the `status` query and mirrored in search attributes), its undo steps,
+ * and the toolset. Every procedure starts by making one.
+ */
+export class DeployRun {
+  readonly owner: Ownership;
+  readonly status: DeployStatus;
+  readonly compensations = new Compensations();
+  readonly tools: Toolset;
+
+  constructor(readonly request: DeployRequest) {
+    const info = workflowInfo();
+    const { spec, env, version, procedure } = request;
+    // The first run id stays the same across retries, resets and continue-as-new: idempotency keys hold.
+    this.owner = { app: spec.app, env, version, workflowId: info.workflowId, runId: info.firstExecutionRunId };
+    this.status = { procedure, app: spec.app, env, version, phase: 'starting', regions: {} };
+    this.tools = toolset(spec);
+    setHandler(statusQuery, () => this.status);
+    upsertSearchAttributes([
+      { key: DeployApp, value: spec.app },
+      { key: DeployEnv, value: env },
+      { key: DeployProcedure, value: procedure },
+      { key: DeployVersion, value: version },
+      { key: DeployPhase, value: 'starting' },
+    ]);
+  }
+
+  get spec() {
+    return this.request.spec;
+  }
+
+  /** Moves the whole deploy to a phase (and the `DeployPhase` search attribute with it). */
+  phase(phase: Phase): void {
+    if (this.status.phase === phase) return;
+    this.status.phase = phase;
+    upsertSearchAttributes([{ key: DeployPhase, value: phase }]);
+  }
+
+  /** Updates one region's progress. */
+  region(region: string, patch: Partial<RegionProgress>): void {
+    this.status.regions[region] = { ...(this.status.regions[region] ?? { phase: 'starting' }), ...patch };
+  }
+
+  /** Settings of one region. */
+  settings(region: string) {
+    return this.spec.regionSettings[region];
+  }
+
+  /** Runs the undo steps after a failure or cancellation and records how they went. */
+  async compensate(error: unknown): Promise<void> {
+    this.status.error = error instanceof Error ? describe(error) : String(error);
+    this.phase('compensating');
+    this.status.compensation = await this.compensations.run();
+    this.phase('failed');
+  }
+}
+
+/** The most useful message of a Temporal failure chain: the innermost cause says what went wrong. */
+export function describe(error: Error): string {
+  let current: Error | undefined = error;
+  let message = error.message;
+  while (current) {
+    if (current.message) message = current.message;
+    current = (current as { cause?: Error }).cause;
+  }
+  return message;
+}
+
+/**
+ * The frame every procedure runs in: on failure or cancellation the undo steps run (not
+ * cancellable), then the deploy fails with a message that says what went wrong and what was
+ * undone; a cancellation stays a cancellation.
+ */
+export async function runDeploy<T>(request: DeployRequest, body: (run: DeployRun) => Promise<T>): Promise<T> {
+  const run = new DeployRun(request);
+  try {
+    const result = await body(run);
+    run.phase('done');
+    return result;
+  } catch (error) {
+    await run.compensate(error);
+    if (isCancellation(error)) throw error;
+    throw ApplicationFailure.create({
+      type: 'DeployFailed',
+      nonRetryable: true,
+      message: `${request.procedure} deploy of ${request.spec.app} ${request.version} to ${request.env} failed: ${run.status.error}`,
+      details: [{ compensation: run.status.compensation }],
+      cause: error instanceof Error ? error : undefined,
+    });
+  }
+}

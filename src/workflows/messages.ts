@@ -1,0 +1,45 @@
+import { defineQuery } from '@temporalio/workflow';
+import type { Procedure } from '../spec/request';
+
+/** Where a deploy is; also upserted as the `DeployPhase` search attribute. */
+export const Phases = [
+  'starting', 'resolving', 'baking', 'copying', 'launching', 'verifying', 'promoting', 'retiring',
+  'syncing', 'rolling-back', 'compensating', 'done', 'failed',
+] as const;
+export type Phase = (typeof Phases)[number];
+
+/** Per-region progress, as the `status` query shows it. */
+export interface RegionProgress {
+  phase: Phase;
+  imageId?: string;
+  newInstances?: string[];
+  oldInstances?: string[];
+  /** Mutable rollouts: batches done of batches planned. */
+  batchesDone?: number;
+  batchesTotal?: number;
+  updated?: number;
+}
+
+/** The whole deploy's progress. */
+export interface DeployStatus {
+  procedure: Procedure;
+  app: string;
+  env: string;
+  version: string;
+  phase: Phase;
+  regions: Record<string, RegionProgress>;
+  error?: string;
+  compensation?: string[];
+}
+
+/** `status`: the deploy's phase and per-region progress (the CLI and the Web UI's query tab read it). */
+export const statusQuery = defineQuery<DeployStatus>('status');
+
+/** What a finished deploy returns: small, ids only. */
+export interface DeployResult {
+  procedure: Procedure;
+  app: string;
+  env: string;
+  version: string;
+  regions: { region: string; imageId?: string; instanceIds: string[]; retiredInstanceIds: string[] }[];
+}
