@@ -1,0 +1,55 @@
+# Sourced by start.sh, stop.sh and restart.sh: where things are, and whether the app runs.
+#
+# Layout: <installDir>/releases/<version>/{server.js,VERSION,bin/}
+#         <installDir>/current -> releases/<version>
+#         <installDir>/shared/{app.log,app.pid}   (survives releases)
+# The release dir is found from this script's own path, with symlinks resolved, so
+# <installDir>/current/bin/start.sh runs the release `current` points at.
+
+BIN_DIR=$(cd "$(dirname "$0")" && pwd -P)
+RELEASE_DIR=$(cd "$BIN_DIR/.." && pwd -P)
+if [ -n "${INSTALL_DIR:-}" ]; then
+  :
+elif [ "$(basename "$(dirname "$RELEASE_DIR")")" = releases ]; then
+  INSTALL_DIR=$(cd "$RELEASE_DIR/../.." && pwd -P)
+else
+  echo "example-app: $RELEASE_DIR is not under <installDir>/releases/; set INSTALL_DIR" >&2
+  exit 2
+fi
+SHARED_DIR="$INSTALL_DIR/shared"
+LOG_FILE="$SHARED_DIR/app.log"
+PID_FILE="$SHARED_DIR/app.pid"
+
+# Succeeds if process $1 exists and has not exited (an exited child not yet reaped by its parent,
+# a zombie, still answers kill -0).
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  if [ -r "/proc/$1/stat" ]; then
+    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+    [ "$state" != Z ] || return 1
+  fi
+  return 0
+}
+
+# Prints the pid of the running app and succeeds, or fails if it is not running (a pid file left
+# by a crash, or a pid since reused by another program, counts as not running).
+app_pid() {
+  [ -f "$PID_FILE" ] || return 1
+  pid=$(cat "$PID_FILE" 2>/dev/null) || return 1
+  case "$pid" in '' | *[!0-9]*) return 1 ;; esac
+  alive "$pid" || return 1
+  if [ -r "/proc/$pid/cmdline" ]; then
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'server\.js' || return 1
+  fi
+  echo "$pid"
+}
+
+log_tail() {
+  echo "--- last lines of $LOG_FILE ---" >&2
+  tail -n 20 "$LOG_FILE" >&2 2>/dev/null || true
+}
+
+# sleep accepts fractions with GNU coreutils and busybox; fall back to whole seconds elsewhere.
+nap() {
+  sleep 0.2 2>/dev/null || sleep 1
+}

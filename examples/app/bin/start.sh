@@ -1,0 +1,61 @@
+#!/bin/sh
+# Starts example-app from this release in the background and waits (up to 10 s) until it answers
+# on its port with this release's version. A no-op if the app already runs.
+# Environment: PORT (8080), HOST / PRIVATE_IP (bind address, default 0.0.0.0), INSTANCE_ID.
+set -eu
+. "$(dirname "$0")/common.sh"
+
+if pid=$(app_pid); then
+  echo "example-app already running (pid $pid)"
+  exit 0
+fi
+
+mkdir -p "$SHARED_DIR"
+version=$(cat "$RELEASE_DIR/VERSION")
+echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) starting example-app $version from $RELEASE_DIR" >>"$LOG_FILE"
+nohup node "$RELEASE_DIR/server.js" >>"$LOG_FILE" 2>&1 </dev/null &
+pid=$!
+echo "$pid" >"$PID_FILE"
+
+port=${PORT:-8080}
+host=${HOST:-${PRIVATE_IP:-0.0.0.0}}
+case "$host" in 0.0.0.0) host=127.0.0.1 ;; ::) host=::1 ;; esac
+
+# Succeeds once GET /health (any status: a failing health check is the smoke test's business)
+# answers with this release's version. curl may not exist on the instance; node does.
+probe() {
+  node -e '
+    const [host, port, version] = process.argv.slice(1);
+    const req = require("http").get({ host, port: Number(port), path: "/health", timeout: 1000 }, (res) => {
+      let body = "";
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => {
+        try { process.exit(JSON.parse(body).version === version ? 0 : 1); } catch { process.exit(1); }
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", () => process.exit(1));
+  ' "$host" "$port" "$version"
+}
+
+deadline=$(($(date +%s) + 10))
+while :; do
+  if ! alive "$pid"; then
+    rm -f "$PID_FILE"
+    echo "example-app $version exited during startup" >&2
+    log_tail
+    exit 1
+  fi
+  if probe; then
+    echo "example-app $version started (pid $pid, $host:$port)"
+    exit 0
+  fi
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    kill "$pid" 2>/dev/null || true
+    rm -f "$PID_FILE"
+    echo "example-app $version did not answer on $host:$port within 10 s" >&2
+    log_tail
+    exit 1
+  fi
+  nap
+done
