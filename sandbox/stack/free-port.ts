@@ -16,3 +16,13 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/** `preferred` when nothing listens there (a person's familiar default), else a free port. */
+export function preferredOrFreePort(preferred: number, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolvePort(freePort(host)));
+    server.listen(preferred, host, () => server.close(() => resolvePort(preferred)));
+  });
+}

@@ -1,0 +1,24 @@
+/** The EC2 allow-list: every operation the sandbox implements. Anything else is `InvalidAction`. */
+import type { OperationTable } from '../protocol/handler';
+import { describeInstances, describeInstanceStatus } from './describe-instances';
+import { copyImage, createImage, deregisterImage, describeImages } from './images';
+import { startInstances, stopInstances, terminateInstances } from './instance-actions';
+import { describeRegions } from './regions';
+import { runInstances } from './run-instances';
+import { createTags, deleteTags } from './tags';
+
+export const EC2_OPERATIONS: OperationTable = {
+  RunInstances: runInstances,
+  DescribeInstances: describeInstances,
+  DescribeInstanceStatus: describeInstanceStatus,
+  StartInstances: startInstances,
+  StopInstances: stopInstances,
+  TerminateInstances: terminateInstances,
+  CreateImage: createImage,
+  CopyImage: copyImage,
+  DescribeImages: describeImages,
+  DeregisterImage: deregisterImage,
+  CreateTags: createTags,
+  DeleteTags: deleteTags,
+  DescribeRegions: describeRegions,
+};

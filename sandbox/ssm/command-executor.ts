@@ -1,0 +1,119 @@
+/**
+ * Runs a command's invocations for real: `/bin/sh` on each instance (see host/instance-shell),
+ * at most `MaxConcurrency` at a time, stopping new deliveries once more than `MaxErrors` failed.
+ */
+import { seatOf } from '../ec2/instance-lifecycle';
+import { spawnOnInstance } from '../host/instance-shell';
+import { TERMINAL_STATUSES, type CommandRecord, type InvocationRecord } from '../state/commands';
+import type { SandboxState } from '../state/sandbox-state';
+import { pingStatus } from './instance-information';
+
+/** What AWS keeps of the output (GetCommandInvocation returns no more). */
+export const STDOUT_LIMIT = 24_000;
+export const STDERR_LIMIT = 8_000;
+
+/** `"10"` → 10, `"25%"` → 25 % of `total` rounded up (at least 1 for concurrency). */
+export function resolveLimit(spec: string, total: number, minimum: number): number {
+  const pct = /^(\d+)%$/.exec(spec);
+  if (pct) return Math.max(minimum, Math.ceil((Number(pct[1]) * total) / 100));
+  return Math.max(minimum, Number(spec));
+}
+
+/** Schedules the command: invocations become visible, then run as capacity allows. */
+export function dispatchCommand(state: SandboxState, command: CommandRecord): void {
+  const queue = [...command.invocations.values()];
+  const concurrency = resolveLimit(command.maxConcurrency, queue.length, 1);
+  const maxErrors = resolveLimit(command.maxErrors, queue.length, 0);
+  let running = 0;
+  let errors = 0;
+  const pump = (): void => {
+    while (running < concurrency && queue.length) {
+      const invocation = queue.shift() as InvocationRecord;
+      if (TERMINAL_STATUSES.has(invocation.status)) continue; // cancelled while waiting
+      if (errors > maxErrors) {
+        finish(invocation, 'Cancelled', 'Cancelled', -1);
+        continue;
+      }
+      running++;
+      state.scheduler.track(
+        `invocation ${command.id}/${invocation.instanceId}`,
+        runInvocation(state, command, invocation).finally(() => {
+          running--;
+          // Undeliverable invocations do not count against MaxErrors, as in AWS.
+          if (invocation.status !== 'Success' && invocation.statusDetails !== 'Undeliverable') errors++;
+          pump();
+        }),
+      );
+    }
+  };
+  state.scheduler.after(state.timings.commandVisibleMs + state.timings.commandStartMs, `command ${command.id}`, pump);
+}
+
+function finish(invocation: InvocationRecord, status: InvocationRecord['status'], details: string, code: number): void {
+  invocation.status = status;
+  invocation.statusDetails = details;
+  invocation.responseCode = code;
+  invocation.endedAt = new Date();
+  invocation.cancel = undefined;
+}
+
+async function runInvocation(state: SandboxState, command: CommandRecord, invocation: InvocationRecord): Promise<void> {
+  const instance = state.instances.get(invocation.instanceId);
+  if (!instance || pingStatus(instance) !== 'Online') {
+    finish(invocation, 'Failed', 'Undeliverable', -1);
+    return;
+  }
+  invocation.status = 'InProgress';
+  invocation.statusDetails = 'InProgress';
+  invocation.startedAt = new Date();
+  const child = spawnOnInstance(seatOf(state, instance), {
+    script: (command.parameters.commands ?? []).join('\n'),
+    workingDirectory: command.parameters.workingDirectory?.[0] || undefined,
+  });
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    if (invocation.stdout.length < STDOUT_LIMIT) invocation.stdout = (invocation.stdout + d).slice(0, STDOUT_LIMIT);
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    if (invocation.stderr.length < STDERR_LIMIT) invocation.stderr = (invocation.stderr + d).slice(0, STDERR_LIMIT);
+  });
+  let ending: 'TimedOut' | 'Cancelled' | undefined;
+  const killGroup = (): void => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Already exited.
+    }
+  };
+  invocation.cancel = () => {
+    ending = 'Cancelled';
+    killGroup();
+  };
+  const timeoutSeconds = Number(command.parameters.executionTimeout?.[0] ?? '3600');
+  const timer = setTimeout(() => {
+    ending = 'TimedOut';
+    killGroup();
+  }, timeoutSeconds * 1000);
+  const exitCode = await new Promise<number>((resolve) => {
+    child.on('error', (err) => {
+      invocation.stderr += `sandbox: could not start the shell: ${err.message}`;
+      resolve(-1);
+    });
+    // 'exit', then a short wait for the pipes: a daemon started without redirecting its output
+    // keeps them open forever, and must not keep the command InProgress (a known SSM pitfall).
+    child.on('exit', (code, signal) => {
+      const result = code ?? (signal ? -1 : 0);
+      const grace = setTimeout(() => resolve(result), 300);
+      child.on('close', () => {
+        clearTimeout(grace);
+        resolve(result);
+      });
+    });
+  });
+  clearTimeout(timer);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  if (ending === 'Cancelled') finish(invocation, 'Cancelled', 'Cancelled', -1);
+  else if (ending === 'TimedOut') finish(invocation, 'TimedOut', 'ExecutionTimedOut', -1);
+  else if (exitCode === 0) finish(invocation, 'Success', 'Success', 0);
+  else finish(invocation, 'Failed', 'Failed', exitCode);
+}

@@ -1,0 +1,170 @@
+/**
+ * Injected faults and call counting, set through the control endpoint.
+ *
+ * Every API call is counted under `<service>:<Action>` (e.g. `ec2:RunInstances`) before faults
+ * apply, so a test sees the SDK's retries in the count. Then, in order: a queued failure
+ * ("fail the next N calls with code X"), a throttle rule (rate or next N), and, when enabled,
+ * EC2's token buckets from `reference/facts.md`.
+ */
+import { AwsApiError } from '../protocol/errors';
+
+/** The service part of an action key. */
+export type ServiceId = 'ec2' | 'ssm' | 'elasticloadbalancing';
+
+/** Throttle an action: every call with probability `rate`, or the next `next` calls. */
+export interface ThrottleRule {
+  action: string;
+  rate?: number;
+  next?: number;
+}
+
+/** Fail the next `next` calls of an action with an AWS error. */
+export interface FailureRule {
+  action: string;
+  code: string;
+  status?: number;
+  message?: string;
+  next?: number;
+}
+
+/** The next CreateImage/CopyImage ends `failed` with this StateReason. */
+export interface ImageFailure {
+  code?: string;
+  message?: string;
+}
+
+interface Bucket {
+  capacity: number;
+  refillPerSecond: number;
+  tokens: number;
+  updatedAt: number;
+}
+
+/** EC2 request token buckets per action (capacity / refill per second), from facts.md. */
+export const EC2_BUCKETS: Readonly<Record<string, { capacity: number; refillPerSecond: number }>> = {
+  describe: { capacity: 100, refillPerSecond: 20 },
+  unfilteredDescribe: { capacity: 50, refillPerSecond: 10 },
+  mutating: { capacity: 50, refillPerSecond: 5 },
+  RunInstances: { capacity: 5, refillPerSecond: 2 },
+  TerminateInstances: { capacity: 100, refillPerSecond: 5 },
+  CopyImage: { capacity: 100, refillPerSecond: 1 },
+  CreateTags: { capacity: 100, refillPerSecond: 10 },
+  DeleteTags: { capacity: 100, refillPerSecond: 10 },
+  DeregisterImage: { capacity: 100, refillPerSecond: 5 },
+};
+
+function ec2BucketName(action: string, unfiltered: boolean): string {
+  if (action in EC2_BUCKETS) return action;
+  if (action.startsWith('Describe')) return unfiltered ? 'unfilteredDescribe' : 'describe';
+  return 'mutating';
+}
+
+/** The throttling error each service really sends. */
+export function throttlingError(service: ServiceId, action: string): AwsApiError {
+  if (service === 'ssm') return new AwsApiError('ThrottlingException', `Rate exceeded for ${action}`, 400);
+  if (service === 'elasticloadbalancing') return new AwsApiError('Throttling', 'Rate exceeded', 400);
+  return new AwsApiError('RequestLimitExceeded', 'Request limit exceeded.', 503);
+}
+
+/** Faults and counters (one per sandbox). */
+export class Faults {
+  private readonly calls = new Map<string, number>();
+  private readonly throttles = new Map<string, ThrottleRule>();
+  private readonly failures = new Map<string, FailureRule[]>();
+  private readonly imageFailures: ImageFailure[] = [];
+  private buckets?: Map<string, Bucket>;
+
+  /** Counts the call, then throws the fault that applies to it, if any. */
+  onCall(service: ServiceId, action: string, region: string, unfiltered = false): void {
+    const key = `${service}:${action}`;
+    this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
+    const failure = this.failures.get(key)?.[0];
+    if (failure) {
+      failure.next = (failure.next ?? 1) - 1;
+      if (failure.next <= 0) this.failures.get(key)?.shift();
+      throw new AwsApiError(failure.code, failure.message ?? `Injected failure of ${key}`, failure.status ?? 400);
+    }
+    const throttle = this.throttles.get(key);
+    if (throttle) {
+      if (throttle.next !== undefined) {
+        throttle.next -= 1;
+        if (throttle.next <= 0) this.throttles.delete(key);
+        throw throttlingError(service, action);
+      }
+      if (Math.random() < (throttle.rate ?? 1)) throw throttlingError(service, action);
+    }
+    if (service === 'ec2' && this.buckets && !this.takeToken(region, ec2BucketName(action, unfiltered))) {
+      throw throttlingError(service, action);
+    }
+  }
+
+  /** Adds or replaces the throttle of an action (`rate: 0` removes it). */
+  throttle(rule: ThrottleRule): void {
+    if (rule.rate === 0 || rule.next === 0) this.throttles.delete(rule.action);
+    else this.throttles.set(rule.action, { ...rule });
+  }
+
+  /** Queues failures for an action. */
+  fail(rule: FailureRule): void {
+    const list = this.failures.get(rule.action) ?? [];
+    list.push({ ...rule, next: rule.next ?? 1 });
+    this.failures.set(rule.action, list);
+  }
+
+  /** Turns EC2's token buckets on (full) or off. */
+  useEc2Buckets(enabled: boolean): void {
+    this.buckets = enabled ? new Map() : undefined;
+  }
+
+  /** Makes the next CreateImage or CopyImage fail. */
+  failNextImage(failure: ImageFailure): void {
+    this.imageFailures.push(failure);
+  }
+
+  /** Consumed by CreateImage/CopyImage. */
+  takeImageFailure(): { code: string; message: string } | undefined {
+    const f = this.imageFailures.shift();
+    return f && { code: f.code ?? 'Client.InternalError', message: f.message ?? 'Client.InternalError: Injected image failure' };
+  }
+
+  callCounts(): Record<string, number> {
+    return Object.fromEntries([...this.calls].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** What is armed, for the control listing. */
+  describe(): { throttles: ThrottleRule[]; failures: FailureRule[]; imageFailures: ImageFailure[]; ec2Buckets: boolean } {
+    return {
+      throttles: [...this.throttles.values()],
+      failures: [...this.failures.values()].flat(),
+      imageFailures: [...this.imageFailures],
+      ec2Buckets: !!this.buckets,
+    };
+  }
+
+  /** Clears faults (and, unless `keepCounts`, the counters). */
+  clear(keepCounts = false): void {
+    this.throttles.clear();
+    this.failures.clear();
+    this.imageFailures.length = 0;
+    this.buckets = undefined;
+    if (!keepCounts) this.calls.clear();
+  }
+
+  resetCounts(): void {
+    this.calls.clear();
+  }
+
+  private takeToken(region: string, name: string): boolean {
+    if (!this.buckets) return true;
+    const spec = EC2_BUCKETS[name];
+    const key = `${region}\0${name}`;
+    const now = Date.now();
+    const bucket = this.buckets.get(key) ?? { ...spec, tokens: spec.capacity, updatedAt: now };
+    bucket.tokens = Math.min(bucket.capacity, bucket.tokens + ((now - bucket.updatedAt) / 1000) * bucket.refillPerSecond);
+    bucket.updatedAt = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,74 @@
+import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { BASE_IMAGE_IDS, BASE_IMAGE_PARAMETER, startSandbox, type RunningSandbox } from '../../sandbox';
+
+describe('sandbox faults and call counts', () => {
+  let sandbox: RunningSandbox;
+  let ec2: EC2Client;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ profile: 'instant' });
+    // The SDK's default: standard retry mode, 3 attempts.
+    ec2 = new EC2Client(sandbox.clientConfig());
+  });
+  beforeEach(() => sandbox.control.reset());
+  afterAll(async () => {
+    ec2?.destroy();
+    await sandbox?.stop();
+  });
+
+  it('surfaces persistent throttling as RequestLimitExceeded after the SDK’s retries', async () => {
+    await sandbox.control.throttle({ action: 'ec2:DescribeInstances', rate: 1 });
+    await expect(ec2.send(new DescribeInstancesCommand({}))).rejects.toMatchObject({
+      name: 'RequestLimitExceeded',
+      $metadata: { httpStatusCode: 503, attempts: 3 },
+    });
+    expect((await sandbox.control.calls())['ec2:DescribeInstances']).toBe(3);
+  });
+
+  it('lets the SDK’s retries absorb brief throttling (the next 2 calls)', async () => {
+    await sandbox.control.throttle({ action: 'ec2:RunInstances', next: 2 });
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: BASE_IMAGE_IDS['us-east-1'], MinCount: 1, MaxCount: 1, ClientToken: 'brief' }));
+    expect(run.Instances).toHaveLength(1);
+    expect((await sandbox.control.calls())['ec2:RunInstances']).toBe(3);
+    expect((await sandbox.control.resources()).instances).toHaveLength(1);
+  });
+
+  it('throttles SSM with ThrottlingException', async () => {
+    const ssm = new SSMClient({ ...sandbox.clientConfig(), maxAttempts: 1 });
+    try {
+      await sandbox.control.throttle({ action: 'ssm:GetParameter', next: 1 });
+      await expect(ssm.send(new GetParameterCommand({ Name: BASE_IMAGE_PARAMETER }))).rejects.toMatchObject({ name: 'ThrottlingException' });
+      await expect(ssm.send(new GetParameterCommand({ Name: BASE_IMAGE_PARAMETER }))).resolves.toBeDefined();
+    } finally {
+      ssm.destroy();
+    }
+  });
+
+  it('fails the next call of an action with the given code and status', async () => {
+    await sandbox.control.fail({ action: 'ec2:RunInstances', code: 'InsufficientInstanceCapacity', message: 'no m5.large left', next: 1 });
+    await expect(
+      ec2.send(new RunInstancesCommand({ ImageId: BASE_IMAGE_IDS['us-east-1'], MinCount: 1, MaxCount: 1 })),
+    ).rejects.toMatchObject({ name: 'InsufficientInstanceCapacity', message: 'no m5.large left' });
+    await expect(ec2.send(new RunInstancesCommand({ ImageId: BASE_IMAGE_IDS['us-east-1'], MinCount: 1, MaxCount: 1 }))).resolves.toBeDefined();
+  });
+
+  it('throttles RunInstances by EC2’s token bucket (5, refilling 2/s) when enabled', async () => {
+    await sandbox.control.useEc2Buckets(true);
+    const noRetry = new EC2Client({ ...sandbox.clientConfig(), maxAttempts: 1 });
+    try {
+      const outcomes = [];
+      for (let i = 0; i < 7; i++) {
+        outcomes.push(
+          await noRetry
+            .send(new RunInstancesCommand({ ImageId: BASE_IMAGE_IDS['us-east-1'], MinCount: 1, MaxCount: 1 }))
+            .then(() => 'ok', (e: Error) => e.name),
+        );
+      }
+      expect(outcomes.slice(0, 5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(outcomes).toContain('RequestLimitExceeded');
+    } finally {
+      noRetry.destroy();
+    }
+  });
+});
