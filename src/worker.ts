@@ -2,6 +2,7 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { createAwsClients } from './activities/aws/clients';
+import { rateLimitsFromEnv } from './activities/aws/rate-limit';
 import { DEFAULT_POLL_INTERVAL_MS } from './activities/deps';
 import { createDeployWorker, DEFAULT_WORKFLOW_BUNDLE } from './deploy-worker';
 import { TASK_QUEUE } from './task-queue';
@@ -10,12 +11,17 @@ import { TASK_QUEUE } from './task-queue';
  * The production worker. Temporal settings come from Temporal's environment config
  * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, or a profile file), AWS
  * credentials from the default provider chain; neither ever travels in a workflow's input.
+ * AWS calls go through a shared client-side rate limiter (see activities/aws/rate-limit.ts).
  * SIGINT/SIGTERM drain it: running activities get the grace time to finish or heartbeat.
  */
 async function main(): Promise<void> {
+  // Client-side AWS rate limits are on by default, so concurrent deploys queue for tokens instead
+  // of tripping EC2's throttling; HYBRID_DEPLOY_RATE_LIMITS=off turns them off, a JSON table
+  // changes them. Read first: a bad value stops the worker before it connects or takes work.
+  const rateLimits = rateLimitsFromEnv(process.env);
   const { connectionOptions, namespace } = loadClientConnectConfig();
   const connection = await NativeConnection.connect({ ...connectionOptions, address: connectionOptions.address ?? 'localhost:7233' });
-  const clients = createAwsClients();
+  const clients = createAwsClients({ rateLimits });
   const pollIntervalMs = Number(process.env.HYBRID_DEPLOY_POLL_INTERVAL_MS ?? DEFAULT_POLL_INTERVAL_MS);
   const worker = await createDeployWorker({
     connection,

@@ -1,4 +1,4 @@
-import { CopyImageCommand, CreateTagsCommand } from '@aws-sdk/client-ec2';
+import { CopyImageCommand, CreateTagsCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { Context } from '@temporalio/activity';
 import { awsCall } from './aws/errors';
 import { findImageByName, waitUntilImageAvailable } from './aws/images';
@@ -31,8 +31,12 @@ export function createCopyAmi({ clients, pollIntervalMs }: ActivityDeps) {
       imageId = copy.ImageId!;
     }
     Context.current().heartbeat({ imageId });
-    // Tags do not travel with a copy; the catalog needs them in every region.
-    const tags = ownershipTags(input.owner, Roles.image, { [TagKeys.sourceImage]: `${input.sourceRegion}/${input.sourceImageId}` }, input.userTags);
+    // Tags do not travel with a copy; the catalog needs them (base image, bake time…) in every region.
+    const { Images } = await awsCall(`ec2:DescribeImages ${input.sourceImageId} in ${input.sourceRegion}`, () =>
+      clients.ec2(input.sourceRegion).send(new DescribeImagesCommand({ ImageIds: [input.sourceImageId] })),
+    );
+    const catalog = Object.fromEntries((Images?.[0]?.Tags ?? []).filter((t) => t.Key?.startsWith('hybrid-deploy:')).map((t) => [t.Key!, t.Value ?? '']));
+    const tags = ownershipTags(input.owner, Roles.image, { ...catalog, [TagKeys.sourceImage]: `${input.sourceRegion}/${input.sourceImageId}` }, input.userTags);
     await awsCall(`ec2:CreateTags ${imageId}`, () => ec2.send(new CreateTagsCommand({ Resources: [imageId!], Tags: tags })));
     await waitUntilImageAvailable(ec2, input.region, imageId, input.timeoutSeconds, pollIntervalMs);
     return { imageId };

@@ -3,12 +3,14 @@ import { createCopyAmi } from './copy-ami';
 import type { ActivityDeps } from './deps';
 import { createDeregisterImage } from './deregister-image';
 import { createFindFleet } from './find-fleet';
+import { createFindLatestImage } from './find-latest-image';
 import { createLaunchInstances } from './launch-instances';
 import { createResolveBaseImage } from './resolve-base-image';
 import { createRunOnInstances } from './run-on-instances';
 import { createShiftTraffic } from './shift-traffic';
 import { createSmokeTest } from './smoke-test';
 import { createSyncCode } from './sync-code';
+import { createTagInstances } from './tag-instances';
 import { createTerminateInstances } from './terminate-instances';
 
 /**
@@ -27,6 +29,8 @@ export function createActivities(deps: ActivityDeps) {
     smokeTest: createSmokeTest(deps),
     shiftTraffic: createShiftTraffic(deps),
     findFleet: createFindFleet(deps),
+    findLatestImage: createFindLatestImage(deps),
+    tagInstances: createTagInstances(deps),
     terminateInstances: createTerminateInstances(deps),
   };
 }

@@ -25,12 +25,12 @@ export const DeployArgumentsSchema = z.strictObject({
 });
 export type DeployArguments = z.output<typeof DeployArgumentsSchema>;
 
-/** Rolling settings for the mutable procedure: counts or percentages of the fleet. */
+/** Rolling settings for the mutable procedure, overriding the spec's `rollout`: counts or percentages of the fleet. */
 export interface RolloutOptions {
   /** Instances per batch: a count (`2`) or a percentage of the fleet (`"25%"`). */
-  batchSize: number | string;
+  batchSize?: number | string;
   /** Instances that must stay in service: a count or a percentage. */
-  minHealthy: number | string;
+  minHealthy?: number | string;
 }
 
 /**
@@ -44,6 +44,11 @@ export interface DeployRequest {
   version: string;
   artifact: { url: string; sha256?: string };
   rollout?: RolloutOptions;
+  /** Operator tuning; the defaults suit almost everyone. */
+  limits?: {
+    /** A rolling sync continues as new once its history passes this many events (default 2,000). */
+    historyEventsPerRun?: number;
+  };
 }
 
 /** The workflow id of a deploy: one running deploy per app and environment. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AWS_REGIONS } from './regions';
+import { parseCountOrPercent } from './rollout';
 
 const APP_NAME = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
@@ -63,6 +64,16 @@ export const BakeSchema = z.strictObject({
   keepBuilderOnFailure: z.boolean().default(false),
 });
 
+const countOrPercent = z.union([z.number().int().min(0), z.string()]).refine((v) => parseCountOrPercent(v) !== undefined, {
+  error: (issue) => `${quoted(issue.input)} is not a count or a percentage (e.g. 2 or "25%")`,
+});
+
+/** Rolling batches of the mutable procedure (command-line flags override them). */
+export const RolloutSchema = z.strictObject({
+  batchSize: countOrPercent.default('50%'),
+  minHealthy: countOrPercent.default('50%'),
+});
+
 /** Upper bounds for every wait, in seconds. */
 export const TimeoutsSchema = z.strictObject({
   instanceRunning: seconds(600),
@@ -92,6 +103,7 @@ export const DeploySpecSchema = z
     bake: BakeSchema.prefault({}),
     service: ServiceSchema,
     postDeploy: z.array(z.string().min(1)).default([]),
+    rollout: RolloutSchema.prefault({}),
     timeouts: TimeoutsSchema.prefault({}),
   })
   .superRefine((spec, ctx) => {

@@ -1,4 +1,4 @@
-import { ApplicationFailure, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ContinueAsNew, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Ownership } from '../activities/aws/tags';
 import type { DeployRequest } from '../spec/request';
 import { Compensations } from './compensation';
@@ -87,6 +87,8 @@ export async function runDeploy<T>(request: DeployRequest, body: (run: DeployRun
     run.phase('done');
     return result;
   } catch (error) {
+    // Continuing as new hands the work (and its undo list, carried in the input) to the next run.
+    if (error instanceof ContinueAsNew) throw error;
     await run.compensate(error);
     if (isCancellation(error)) throw error;
     throw ApplicationFailure.create({

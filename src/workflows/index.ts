@@ -1,2 +1,5 @@
 /** Every workflow the worker registers. Deterministic code only below this folder. */
 export { fullyImmutableDeploy } from './fully-immutable-deploy';
+export { partiallyImmutableDeploy } from './partially-immutable-deploy';
+export { mutableDeploy } from './mutable-deploy';
+export { rollingSync } from './rolling-sync';

@@ -1,4 +1,4 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Procedure } from '../spec/request';
 
 /** Where a deploy is; also upserted as the `DeployPhase` search attribute. */
@@ -43,3 +43,15 @@ export interface DeployResult {
   version: string;
   regions: { region: string; imageId?: string; instanceIds: string[]; retiredInstanceIds: string[] }[];
 }
+
+/** A region's rolling sync reports its progress to the mutable deploy that started it. */
+export interface RolloutProgress {
+  region: string;
+  phase: Phase;
+  batchesDone: number;
+  batchesTotal: number;
+  updated: number;
+}
+
+/** `rolloutProgress`: sent by each region's rolling sync (a child workflow) to its parent deploy. */
+export const rolloutProgressSignal = defineSignal<[RolloutProgress]>('rolloutProgress');

@@ -19,6 +19,8 @@ export function toolset(spec: DeploySpec) {
   return {
     resolveBaseImage: quick.resolveBaseImage,
     findFleet: quick.findFleet,
+    findLatestImage: quick.findLatestImage,
+    tagInstances: quick.tagInstances,
     deregisterImage: quick.deregisterImage,
     launchInstances: waiting(t.instanceRunning + t.agentOnline).launchInstances,
     runOnInstances: waiting(t.command).runOnInstances,

@@ -1,6 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { addRateLimitMiddleware, RateLimiter, type RateLimitOverrides } from './rate-limit';
 
 /** Settings shared by every client; credentials are never here (default provider chain). */
 export interface AwsClientOptions {
@@ -8,6 +9,13 @@ export interface AwsClientOptions {
   endpoint?: string;
   /** SDK attempts per call before the error reaches the activity (which Temporal retries in turn). */
   maxAttempts?: number;
+  /**
+   * Client-side rate limits per region and API bucket (see rate-limit.ts), shared by every client
+   * made here: `true` for the defaults, an override table merged over them, a `RateLimiter` to
+   * share one with other client sets, or `false`/unset for none (the production worker turns
+   * them on; tests that do not care leave them off).
+   */
+  rateLimits?: boolean | RateLimitOverrides | RateLimiter;
   /** Extra middleware applied to every client (e.g. the worker's shared rate limiter). */
   configure?: (client: EC2Client | SSMClient | ElasticLoadBalancingV2Client, service: AwsService, region: string) => void;
 }
@@ -20,17 +28,28 @@ export interface AwsClients {
   ssm(region: string): SSMClient;
   elbv2(region: string): ElasticLoadBalancingV2Client;
   destroy(): void;
+  /** The limiter every client here draws from, when rate limits are on (for metrics). */
+  readonly rateLimiter?: RateLimiter;
+}
+
+function limiterFor(option: AwsClientOptions['rateLimits']): RateLimiter | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option instanceof RateLimiter) return option;
+  return new RateLimiter(option === true ? {} : option);
 }
 
 /** Creates the per-region client cache from the worker's environment. */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const cache = new Map<string, EC2Client | SSMClient | ElasticLoadBalancingV2Client>();
   const base = { endpoint: options.endpoint, maxAttempts: options.maxAttempts ?? 3 };
+  // One limiter for every region and service: the buckets inside are per region, as AWS's are.
+  const rateLimiter = limiterFor(options.rateLimits);
   function get<T extends EC2Client | SSMClient | ElasticLoadBalancingV2Client>(service: AwsService, region: string, make: () => T): T {
     const key = `${service}:${region}`;
     let client = cache.get(key) as T | undefined;
     if (!client) {
       client = make();
+      if (rateLimiter) addRateLimitMiddleware(client, rateLimiter, service, region);
       options.configure?.(client, service, region);
       cache.set(key, client);
     }
@@ -44,5 +63,6 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       for (const client of cache.values()) client.destroy();
       cache.clear();
     },
+    rateLimiter,
   };
 }

@@ -1,0 +1,74 @@
+import { Command, CommanderError } from 'commander';
+import { cancelCommand } from './commands/cancel';
+import { deployCommand } from './commands/deploy';
+import { sandboxCommand } from './commands/sandbox';
+import { statusCommand } from './commands/status';
+import { CommandContext } from './context';
+import type { CliDeps } from './deps';
+import { CliError, ErrorCode, errorDocument, Fault, formatError, toCliError } from './errors';
+import { ExitCode } from './exit-codes';
+
+export type { CliDeps } from './deps';
+export { defaultDeps } from './deps';
+export { ExitCode } from './exit-codes';
+
+const CLI_VERSION = '0.1.0';
+
+/**
+ * Runs `hybrid-deploy <argv…>` in-process and resolves to its exit code (see {@link ExitCode}).
+ * Never calls `process.exit` and never writes to the process's streams directly: output goes
+ * through `deps.stdout`/`deps.stderr`, Temporal through `deps.connect` (or the environment's
+ * Temporal config), so tests run it as it runs in CI.
+ */
+export async function exec(argv: string[], deps: CliDeps): Promise<number> {
+  const ctx = new CommandContext(deps);
+  const json = argv.includes('--json');
+  const debug = argv.includes('--debug');
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (error) {
+    const cliError = error instanceof CommanderError ? fromCommander(error) : toCliError(error);
+    if (cliError === undefined) return ExitCode.OK; // --help, --version
+    deps.stderr(formatError(cliError, debug));
+    if (json && !ctx.wroteJson) ctx.json(errorDocument(cliError));
+    return cliError.exitCode;
+  } finally {
+    await ctx.close();
+  }
+}
+
+function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('hybrid-deploy')
+    .description('Immutable, partial and mutable EC2 deploys as durable Temporal workflows')
+    .version(CLI_VERSION, '-V, --cli-version', 'print the CLI version')
+    // Program options stop at the subcommand, so `deploy --version 1.4.2` is the deploy's.
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.deps.stdout(s),
+      writeErr: (s) => ctx.deps.stderr(s),
+      // exec prints errors itself, with a code and whose fault it is.
+      outputError: () => undefined,
+    })
+    .showHelpAfterError(false)
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 deploy failed or cancelled, 2 invalid input, 3 a deploy of the app/env is already running, 4 system error.\n' +
+        'Temporal settings: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE; links use TEMPORAL_UI_URL.',
+    );
+  for (const command of [deployCommand(ctx), statusCommand(ctx), cancelCommand(ctx), sandboxCommand(ctx)]) {
+    // Subcommands made with `new Command` inherit nothing: give each the program's error and output handling.
+    command.copyInheritedSettings(program);
+    program.addCommand(command);
+  }
+  return program;
+}
+
+/** commander's own errors (unknown flag, missing argument…) are the user's; help and version are success. */
+function fromCommander(error: CommanderError): CliError | undefined {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return undefined;
+  const message = error.code === 'commander.help' ? 'no command given (deploy, status, cancel or sandbox; see --help)' : error.message.replace(/^error:\s*/, '');
+  return new CliError(ErrorCode.INVALID_INPUT, message, { exitCode: ExitCode.INVALID_INPUT, fault: Fault.USER, cause: error });
+}

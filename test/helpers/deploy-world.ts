@@ -1,0 +1,240 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client, Connection } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { startSandbox, type RunningSandbox, type ProfileName, type Timings } from '../../sandbox';
+import { createAwsClients, type AwsClients } from '../../src/activities/aws/clients';
+import { createDeployWorker } from '../../src/deploy-worker';
+import { exec } from '../../src/cli/exec';
+import { connectTestClient, connectTestWorker, testTemporalAddress, uniqueTaskQueue } from './temporal';
+
+const ROOT = join(__dirname, '..', '..');
+export const EXAMPLE_SPEC = join(ROOT, 'examples', 'deploy-spec.sandbox.yaml');
+
+/** One CLI invocation's outcome. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options for {@link startDeployWorld}. */
+export interface DeployWorldOptions {
+  profile?: ProfileName;
+  timings?: Partial<Timings>;
+  /** Start without a worker (e.g. to prove invalid input never reaches one). */
+  worker?: boolean;
+}
+
+/**
+ * Everything an end-to-end test needs, all real: the AWS sandbox on a free port, the jest run's
+ * Temporal dev server, a production deploy worker (in this process) on a task queue of its own,
+ * the CLI's `exec`, and the example app's artifacts.
+ */
+export interface DeployWorld {
+  sandbox: RunningSandbox;
+  client: Client;
+  taskQueue: string;
+  aws: AwsClients;
+  /** Runs the CLI as a user would, against this world. */
+  cli(args: string[]): Promise<CliRun>;
+  /** Builds (once) the example app's artifact of a version. */
+  artifact(version: string): { url: string; sha256: string };
+  /**
+   * Builds (once) an artifact of the example app whose release fails its health check: the app
+   * with a `FAIL_HEALTH` file in the release dir (server.js answers 500 on /health). A real
+   * tar.gz with its real sha256, so syncCode accepts it and only the smoke test can catch it.
+   */
+  brokenArtifact(version: string): { url: string; sha256: string };
+  /** How many times the CLI has asked for a Temporal connection (exec's `connect`). */
+  readonly temporalConnects: number;
+  /**
+   * Terminates every live instance in the sandbox and waits until they are gone from the target
+   * groups, so the next test's load balancers serve only its own fleet; clears armed faults.
+   */
+  clearInstances(): Promise<void>;
+  /** Writes the example spec with changes applied; returns its path. */
+  spec(change?: (spec: Record<string, any>) => void): string;
+  /** The version the load balancer of a region serves (via its real proxy), or the error. */
+  servedVersion(region: string): Promise<string>;
+  /** Workflow ids are per app/env: a fresh env name keeps tests apart. */
+  uniqueEnv(prefix?: string): string;
+  close(): Promise<void>;
+}
+
+export async function startDeployWorld(options: DeployWorldOptions = {}): Promise<DeployWorld> {
+  process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
+  const work = mkdtempSync(join(tmpdir(), 'hd-world-'));
+  const sandbox = await startSandbox({ profile: options.profile ?? 'fast', timings: options.timings });
+  const taskQueue = uniqueTaskQueue('deploy');
+  const { client, connection } = await connectTestClient();
+  const aws = createAwsClients({ endpoint: sandbox.endpoint });
+  let workerConnection: NativeConnection | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  if (options.worker !== false) {
+    workerConnection = await connectTestWorker();
+    worker = await createDeployWorker({
+      connection: workerConnection,
+      taskQueue,
+      activityDeps: { clients: aws, pollIntervalMs: 100 },
+    });
+    running = worker.run();
+  }
+  const artifacts = new Map<string, { url: string; sha256: string }>();
+  let envCounter = 0;
+  let temporalConnects = 0;
+  let specCounter = 0;
+
+  return {
+    sandbox,
+    client,
+    taskQueue,
+    aws,
+    async cli(args) {
+      let stdout = '';
+      let stderr = '';
+      const code = await exec([...args, ...(args[0] === 'deploy' ? ['--task-queue', taskQueue] : [])], {
+        stdout: (s) => (stdout += s),
+        stderr: (s) => (stderr += s),
+        env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: 'default' },
+        connect: async () => {
+          temporalConnects++;
+          return client;
+        },
+      });
+      return { code, stdout, stderr };
+    },
+    artifact(version) {
+      if (!artifacts.has(version)) {
+        const out = execFileSync('sh', [join(ROOT, 'examples', 'build-artifact.sh'), version, join(work, 'artifacts')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        const { artifact, sha256 } = JSON.parse(out.trim().split('\n').pop()!);
+        artifacts.set(version, { url: artifact, sha256 });
+      }
+      return artifacts.get(version)!;
+    },
+    brokenArtifact(version) {
+      const key = `broken/${version}`;
+      if (!artifacts.has(key)) {
+        const staging = join(work, `broken-${version}`);
+        cpSync(join(ROOT, 'examples', 'app'), staging, { recursive: true });
+        writeFileSync(join(staging, 'VERSION'), `${version}\n`);
+        writeFileSync(join(staging, 'FAIL_HEALTH'), 'this release fails its health check on purpose\n');
+        mkdirSync(join(work, 'artifacts'), { recursive: true });
+        const file = join(work, 'artifacts', `example-app-${version}-broken.tar.gz`);
+        execFileSync('tar', ['-C', staging, '-czf', file, 'server.js', 'VERSION', 'bin', 'FAIL_HEALTH']);
+        const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+        artifacts.set(key, { url: pathToFileURL(file).href, sha256 });
+      }
+      return artifacts.get(key)!;
+    },
+    get temporalConnects() {
+      return temporalConnects;
+    },
+    async clearInstances() {
+      await sandbox.control.clearFaults();
+      const live = (await sandbox.control.resources()).instances.filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down');
+      for (const region of new Set(live.map((i) => i.region))) {
+        const ids = live.filter((i) => i.region === region).map((i) => i.id);
+        await aws.ec2(region).send(new TerminateInstancesCommand({ InstanceIds: ids }));
+      }
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const { instances, targetGroups } = await sandbox.control.resources();
+        const alive = instances.filter((i) => i.state !== 'terminated');
+        const registered = targetGroups.flatMap((g) => g.registrations);
+        if (alive.length === 0 && registered.length === 0) return;
+        if (Date.now() > deadline) throw new Error(`clearInstances: still alive ${JSON.stringify(alive.map((i) => [i.id, i.state]))}, registered ${JSON.stringify(registered)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    spec(change) {
+      const spec = parseYaml(readFileSync(EXAMPLE_SPEC, 'utf8'));
+      spec.timeouts.heartbeat = 5;
+      change?.(spec);
+      const file = join(work, `spec-${++specCounter}.yaml`);
+      writeFileSync(file, toYaml(spec));
+      return file;
+    },
+    async servedVersion(region) {
+      const url = sandbox.loadBalancers[region]['example-web'];
+      try {
+        const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) });
+        const body = await response.text();
+        return response.ok ? (JSON.parse(body) as { version: string }).version : `HTTP ${response.status}`;
+      } catch (error) {
+        return `error: ${(error as Error).message}`;
+      }
+    },
+    uniqueEnv(prefix = 't') {
+      return `${prefix}${++envCounter}-${Math.random().toString(36).slice(2, 8)}`;
+    },
+    async close() {
+      worker?.shutdown();
+      await running?.catch(() => undefined);
+      await workerConnection?.close();
+      await (connection as Connection).close();
+      aws.destroy();
+      await sandbox.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The deploy args for the example spec and an artifact version. `artifact` replaces the example
+ * app's artifact of that version (e.g. a {@link DeployWorld.brokenArtifact}); `wait: false`
+ * starts the deploy and returns at once.
+ */
+export function deployArgs(
+  world: DeployWorld,
+  options: { procedure: string; env: string; version: string; spec?: string; extra?: string[]; artifact?: { url: string; sha256: string }; wait?: boolean },
+): string[] {
+  const { url, sha256 } = options.artifact ?? world.artifact(options.version);
+  return [
+    'deploy', '--procedure', options.procedure, '--spec', options.spec ?? world.spec(), '--env', options.env,
+    '--version', options.version, '--artifact', url, '--sha256', sha256, ...(options.wait === false ? [] : ['--wait']), '--json', ...(options.extra ?? []),
+  ];
+}
+
+/** What a deploy left in the world for one env (see {@link leftovers}). */
+export interface Leftovers {
+  /** Ids of instances tagged with the env that are not terminated. */
+  instances: string[];
+  /** Ids of images of the env (by tag, or by the name of a tagged one) that are not deregistered. */
+  images: string[];
+  /** The env's deploy workflow, if it is still running: `<workflowId> <runId>`. */
+  workflows: string[];
+}
+
+/**
+ * Everything still alive for an env: non-terminated instances and non-deregistered images tagged
+ * `hybrid-deploy:env=<env>` (an image copy is also found by the name of a tagged image, in case
+ * its tags never landed), and the env's deploy workflow if it is running. Ids are sorted.
+ */
+export async function leftovers(world: DeployWorld, env: string, app = 'example-app'): Promise<Leftovers> {
+  const { instances, images } = await world.sandbox.control.resources();
+  const ours = (tags: Record<string, string> | undefined) => tags?.['hybrid-deploy:env'] === env;
+  const names = new Set(images.filter((i) => ours(i.tags)).map((i) => i.name));
+  const workflows: string[] = [];
+  try {
+    const description = await world.client.workflow.getHandle(`deploy/${app}/${env}`).describe();
+    if (description.status.name === 'RUNNING') workflows.push(`${description.workflowId} ${description.runId}`);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+  return {
+    instances: instances.filter((i) => ours(i.tags) && i.state !== 'terminated').map((i) => i.id).sort(),
+    images: images.filter((i) => (ours(i.tags) || names.has(i.name)) && !i.deregistered).map((i) => i.id).sort(),
+    workflows,
+  };
+}
