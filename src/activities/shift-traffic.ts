@@ -19,6 +19,7 @@ export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
   return async function shiftTraffic(input: ShiftTrafficInput): Promise<{ healthy: string[]; drained: string[] }> {
     const elb = clients.elbv2(input.region);
     const targets = (ids: string[]) => ids.map((Id) => ({ Id, Port: input.port }));
+    // Never called with no ids: DescribeTargetHealth without Targets describes the whole group.
     const health = async (ids: string[]): Promise<TargetHealthDescription[]> => {
       const { TargetHealthDescriptions } = await awsCall('elbv2:DescribeTargetHealth', () =>
         elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: input.targetGroupArn, Targets: targets(ids) })),
@@ -46,9 +47,11 @@ export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
       });
     }
 
-    if (input.deregister.length > 0) {
+    // Only targets still registered: a retried or compensating call must not trip over ones already gone.
+    const registered = input.deregister.length === 0 ? [] : (await health(input.deregister)).filter((d) => d.TargetHealth?.State !== 'unused').map((d) => d.Target!.Id!);
+    if (registered.length > 0) {
       await awsCall('elbv2:DeregisterTargets', () =>
-        elb.send(new DeregisterTargetsCommand({ TargetGroupArn: input.targetGroupArn, Targets: targets(input.deregister) })),
+        elb.send(new DeregisterTargetsCommand({ TargetGroupArn: input.targetGroupArn, Targets: targets(registered) })),
       );
       await waitFor({
         what: `${input.deregister.length} target(s) to drain from ${input.targetGroupArn}`,
