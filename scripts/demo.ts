@@ -1,7 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/default-config';
 import { startLocalStack, type LocalStack } from '../sandbox/stack/local-stack';
 import { projectRoot } from '../sandbox/stack/project-root';
 
@@ -30,7 +31,18 @@ interface DeploySummary {
   error?: string;
 }
 
-const PLANS: DeployPlan[] = [{ procedure: 'immutable', version: '1.0.0' }];
+/** The hybrid's point in three deploys: a full bake, a faster launch from it, a hotfix in place. */
+const PLANS: DeployPlan[] = [
+  { procedure: 'immutable', version: '1.0.0' },
+  { procedure: 'partial', version: '2.0.0' },
+  { procedure: 'mutable', version: '3.0.0', extraArgs: ['--batch-size', '1', '--min-healthy', '1'] },
+];
+
+function valueOf(flag: string): string | undefined {
+  const argv = process.argv.slice(2);
+  const at = argv.indexOf(flag);
+  return at >= 0 ? argv[at + 1] : undefined;
+}
 
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
@@ -39,8 +51,15 @@ async function main(): Promise<void> {
   // With --json, stdout carries exactly the summary; everything for people goes to stderr.
   const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
 
-  say('starting the local stack (Temporal dev server + Web UI, AWS sandbox, worker)…');
-  const stack = await startLocalStack({ profile: 'fast' });
+  // `realistic` keeps AWS's proportions (a bake and a copy take many times a launch), scaled down.
+  const timeScale = Number(valueOf('--time-scale') ?? 0.02);
+  const profile = (valueOf('--profile') ?? 'realistic') as 'fast' | 'realistic';
+  say(`starting the local stack (Temporal dev server + Web UI, AWS sandbox [${profile}${profile === 'realistic' ? ` x${timeScale}` : ''}], worker)…`);
+  const stack = await startLocalStack({
+    profile,
+    timeScale: profile === 'realistic' ? timeScale : undefined,
+    sandboxConfigFile: profile === 'realistic' ? hotfixReadyWorld(timeScale) : undefined,
+  });
   const stopping = () => {
     void stack.stop().then(() => process.exit(130));
   };
@@ -57,7 +76,10 @@ async function main(): Promise<void> {
   }
 
   say('');
-  for (const d of deploys) say(`${d.procedure.padEnd(9)} ${d.version.padEnd(7)} ${d.result.padEnd(6)} ${d.seconds.toFixed(1).padStart(6)} s  ${d.error ?? ''}`);
+  for (const d of deploys) {
+    const atAwsPace = profile === 'realistic' ? `  (~${(d.seconds / timeScale / 60).toFixed(0)} min at AWS's pace)` : '';
+    say(`${d.procedure.padEnd(9)} ${d.version.padEnd(7)} ${d.result.padEnd(6)} ${d.seconds.toFixed(1).padStart(6)} s${atAwsPace}  ${d.error ?? ''}`);
+  }
   say(`Web UI:  ${stack.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(`DeployApp="${APP}"`)}`);
   for (const url of deploys.at(-1)?.liveUrls ?? []) say(`live:    ${url}`);
 
@@ -71,6 +93,30 @@ async function main(): Promise<void> {
   say(`  export ${['TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'].map((k) => `${k}=${stack.env[k]}`).join(' ')}`);
   say(`  node dist/src/client.js deploy --procedure immutable --spec examples/deploy-spec.sandbox.yaml --env ${ENV} --version 1.0.1 --artifact file://... --wait`);
   say('Ctrl-C stops everything.');
+}
+
+/**
+ * The default world with its target groups tuned as teams tune them for fast rollouts: a 30 s
+ * deregistration delay and 10 s health checks, healthy after 2 (AWS's defaults are 300 s and
+ * 30 s × 5, which make every procedure wait minutes on the load balancer alone).
+ */
+function hotfixReadyWorld(timeScale: number): string {
+  const config = {
+    ...DEFAULT_SANDBOX_CONFIG,
+    regions: DEFAULT_SANDBOX_CONFIG.regions.map((region) => ({
+      ...region,
+      targetGroups: region.targetGroups?.map((group) => ({
+        ...group,
+        deregistrationDelayMs: Math.round(30_000 * timeScale),
+        healthCheckIntervalMs: Math.max(10, Math.round(10_000 * timeScale)),
+        healthyThreshold: 2,
+      })),
+    })),
+  };
+  const file = join(ROOT, '.hybrid-deploy', 'sandbox-demo-world.json');
+  mkdirSync(join(ROOT, '.hybrid-deploy'), { recursive: true });
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
 }
 
 /** A deploy left running by an earlier, interrupted demo points at a sandbox that is gone. */

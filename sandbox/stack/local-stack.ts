@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   /** The sandbox's latency profile. */
   profile?: 'instant' | 'fast' | 'realistic';
   timeScale?: number;
+  /** A sandbox config file (JSON or YAML); the built-in world when omitted. */
+  sandboxConfigFile?: string;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const sandboxArgs = [join(root, 'dist', 'sandbox', 'cli.js'), '--port', '0', '--profile', options.profile ?? 'fast'];
     if (options.timeScale) sandboxArgs.push('--time-scale', String(options.timeScale));
+    if (options.sandboxConfigFile) sandboxArgs.push('--config', options.sandboxConfigFile);
     const sandboxLog = openSync(join(logDir, 'sandbox.log'), 'a');
     const sandboxProcess = startProcess('sandbox', process.execPath, sandboxArgs, { stdio: ['ignore', 'pipe', sandboxLog] });
     started.push(sandboxProcess);
