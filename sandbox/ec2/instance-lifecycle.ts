@@ -133,7 +133,9 @@ export function beginTerminate(state: SandboxState, instance: InstanceRecord): v
     instance.state = 'terminated';
     state.ips.release(instance.privateIp);
     await Promise.allSettled([...(rootReaders.get(instance) ?? [])]);
-    await rm(instance.root, { recursive: true, force: true });
+    // A boot still copying the image root or a dying process still writing can refill a folder
+    // while it is removed (ENOTEMPTY); rm retries those.
+    await rm(instance.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 }
 

@@ -1,4 +1,4 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeploySpec } from '../spec/schema';
 
@@ -13,9 +13,17 @@ const AWS_RETRY: ActivityOptions['retry'] = { initialInterval: '1s', backoffCoef
  */
 export function toolset(spec: DeploySpec) {
   const t = spec.timeouts;
-  const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: AWS_RETRY });
+  // A cancelled deploy waits for each running activity to finish cancelling, so compensation never
+  // looks for resources while a launch is still creating them.
+  const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
+  const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: AWS_RETRY, cancellationType });
   const waiting = (seconds: number) =>
-    proxyActivities<Activities>({ startToCloseTimeout: `${seconds + 120} seconds`, heartbeatTimeout: `${t.heartbeat} seconds`, retry: AWS_RETRY });
+    proxyActivities<Activities>({
+      startToCloseTimeout: `${seconds + 120} seconds`,
+      heartbeatTimeout: `${t.heartbeat} seconds`,
+      retry: AWS_RETRY,
+      cancellationType,
+    });
   return {
     resolveBaseImage: quick.resolveBaseImage,
     findFleet: quick.findFleet,

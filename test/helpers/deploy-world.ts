@@ -10,7 +10,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
-import { startSandbox, type RunningSandbox, type ProfileName, type Timings } from '../../sandbox';
+import { DEFAULT_SANDBOX_CONFIG, startSandbox, type RunningSandbox, type ProfileName, type Timings } from '../../sandbox';
 import { createAwsClients, type AwsClients } from '../../src/activities/aws/clients';
 import { createDeployWorker } from '../../src/deploy-worker';
 import { exec } from '../../src/cli/exec';
@@ -30,6 +30,8 @@ export interface CliRun {
 export interface DeployWorldOptions {
   profile?: ProfileName;
   timings?: Partial<Timings>;
+  /** The sandbox's instance quota (default 64), for fleets at scale. */
+  maxInstances?: number;
   /** Start without a worker (e.g. to prove invalid input never reaches one). */
   worker?: boolean;
 }
@@ -74,7 +76,11 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
   process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
   const work = mkdtempSync(join(tmpdir(), 'hd-world-'));
-  const sandbox = await startSandbox({ profile: options.profile ?? 'fast', timings: options.timings });
+  const sandbox = await startSandbox({
+    profile: options.profile ?? 'fast',
+    timings: options.timings,
+    ...(options.maxInstances ? { config: { ...DEFAULT_SANDBOX_CONFIG, maxInstances: options.maxInstances } } : {}),
+  });
   const taskQueue = uniqueTaskQueue('deploy');
   const { client, connection } = await connectTestClient();
   const aws = createAwsClients({ endpoint: sandbox.endpoint });
