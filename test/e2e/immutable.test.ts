@@ -18,6 +18,18 @@ async function served(world: DeployWorld, requests = 6): Promise<Record<string, 
   return out;
 }
 
+/** Waits (up to 30 s) until an instance of the env in this role is in this state; its id. */
+async function waitForInstance(world: DeployWorld, env: string, role: string, state: string): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { instances } = await world.sandbox.control.resources();
+    const found = instances.find((i) => i.tags['hybrid-deploy:env'] === env && i.tags['hybrid-deploy:role'] === role && i.state === state);
+    if (found) return found.id;
+    if (Date.now() > deadline) throw new Error(`no ${role} of ${env} became ${state} within 30 s: ${JSON.stringify(instances.map((i) => [i.id, i.tags, i.state]))}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const allServe = (version: string, requests = 6) => Object.fromEntries(REGIONS.map((r) => [r, Array(requests).fill(version)]));
 
 describe('the fully immutable procedure, end to end through the CLI', () => {
@@ -104,6 +116,10 @@ describe('the fully immutable procedure, end to end through the CLI', () => {
     const env = world.uniqueEnv();
     const started = succeeded(await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.0', wait: false })));
     expect(started).toMatchObject({ workflowId: `deploy/example-app/${env}`, runId: expect.any(String) });
+    // Let it get under way (its builder up), so the conflict is with a deploy that is doing things
+    // and the cancellation below has real work to undo.
+    const builder = await waitForInstance(world, env, 'builder', 'running');
+
 
     const second = await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.1' }));
     expect(second.code).toBe(3);
@@ -120,7 +136,10 @@ describe('the fully immutable procedure, end to end through the CLI', () => {
     expect({ code: cancel.code, stderr: cancel.code === 0 ? '' : cancel.stderr }).toEqual({ code: 0, stderr: '' });
     const cancelled = JSON.parse(cancel.stdout);
     expect(cancelled).toMatchObject({ workflowId: started.workflowId, runId: started.runId, status: 'CANCELLED' });
+    expect(cancelled.compensation).toContain('ok: terminate the builder in us-east-1');
     expect(cancelled.compensation.filter((line: string) => !line.startsWith('ok: '))).toEqual([]);
+    const { instances } = await world.sandbox.control.resources();
+    expect(instances.find((i) => i.id === builder)?.state).toBe('terminated');
 
     expect(await leftovers(world, env)).toEqual({ instances: [], images: [], workflows: [] });
   });
