@@ -5,6 +5,9 @@ import type { DeploySpec } from './schema';
 export const PROCEDURES = ['immutable', 'partial', 'mutable'] as const;
 export type Procedure = (typeof PROCEDURES)[number];
 
+/** What a run does: one of the procedures, or a bake alone (the nightly bake that keeps the catalog fresh). */
+export type RunKind = Procedure | 'bake';
+
 const ENV_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 /** Versions end up in paths, image names and tags, so they keep to a safe alphabet. */
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
@@ -38,7 +41,7 @@ export interface RolloutOptions {
  * the Web UI. Credentials come from the worker's environment.
  */
 export interface DeployRequest {
-  procedure: Procedure;
+  procedure: RunKind;
   spec: DeploySpec;
   env: string;
   version: string;
@@ -51,7 +54,10 @@ export interface DeployRequest {
   };
 }
 
-/** The workflow id of a deploy: one running deploy per app and environment. */
-export function deployWorkflowId(app: string, env: string): string {
-  return `deploy/${app}/${env}`;
+/**
+ * The workflow id of a deploy — one running deploy per app and environment — or of a bake
+ * (`bake/<app>/<env>`, which may run beside a deploy: it changes no fleet).
+ */
+export function deployWorkflowId(app: string, env: string, kind: RunKind = 'immutable'): string {
+  return `${kind === 'bake' ? 'bake' : 'deploy'}/${app}/${env}`;
 }

@@ -3,3 +3,4 @@ export { fullyImmutableDeploy } from './fully-immutable-deploy';
 export { partiallyImmutableDeploy } from './partially-immutable-deploy';
 export { mutableDeploy } from './mutable-deploy';
 export { rollingSync } from './rolling-sync';
+export { nightlyBake } from './nightly-bake';

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { Procedure } from '../spec/request';
+import type { RunKind } from '../spec/request';
 
 /** Where a deploy is; also upserted as the `DeployPhase` search attribute. */
 export const Phases = [
@@ -22,7 +22,7 @@ export interface RegionProgress {
 
 /** The whole deploy's progress. */
 export interface DeployStatus {
-  procedure: Procedure;
+  procedure: RunKind;
   app: string;
   env: string;
   version: string;
@@ -37,7 +37,7 @@ export const statusQuery = defineQuery<DeployStatus>('status');
 
 /** What a finished deploy returns: small, ids only. */
 export interface DeployResult {
-  procedure: Procedure;
+  procedure: RunKind;
   app: string;
   env: string;
   version: string;

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithStartDetails } from '@temporalio/client';
-import { deployWorkflowId, PROCEDURES, type DeployRequest, type Procedure } from '../../spec/request';
+import { deployWorkflowId, PROCEDURES, type DeployRequest, type RunKind } from '../../spec/request';
 import { TASK_QUEUE } from '../../task-queue';
 import type { DeployResult } from '../../workflows/messages';
 import { DeployApp, DeployEnv, DeployPhase, DeployProcedure, DeployVersion } from '../../workflows/search-attributes';
@@ -11,10 +11,11 @@ import { CliError, ErrorCode, Fault } from '../errors';
 import { ExitCode } from '../exit-codes';
 
 /** The workflow type each procedure starts (by name, so the CLI builds without the workflow code). */
-export const WORKFLOW_TYPES: Record<Procedure, string> = {
+export const WORKFLOW_TYPES: Record<RunKind, string> = {
   immutable: 'fullyImmutableDeploy',
   partial: 'partiallyImmutableDeploy',
   mutable: 'mutableDeploy',
+  bake: 'nightlyBake',
 };
 
 /** How often `--wait` asks the workflow for its progress, and how long one answer may take. */
@@ -49,12 +50,12 @@ export function deployCommand(ctx: CommandContext): Command {
     });
 }
 
-export async function runDeploy(ctx: CommandContext, options: DeployOptions): Promise<number> {
+export async function runDeploy(ctx: CommandContext, options: DeployOptions, kind?: 'bake'): Promise<number> {
   // Everything is checked before the first network call: bad input starts nothing.
-  const request = buildDeployRequest(options);
+  const request = kind === 'bake' ? bakeRequest(options) : buildDeployRequest(options);
   const taskQueue = options.taskQueue || ctx.env.HYBRID_DEPLOY_TASK_QUEUE || TASK_QUEUE;
   const { app } = request.spec;
-  const workflowId = deployWorkflowId(app, request.env);
+  const workflowId = deployWorkflowId(app, request.env, request.procedure);
 
   const { client, namespace } = await ctx.temporal();
   const handle = await start(ctx, client, namespace, request, taskQueue);
@@ -91,9 +92,14 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions): Pr
   return ExitCode.DEPLOY_FAILED;
 }
 
+/** A bake is an immutable deploy's first half: the same request, validated the same way. */
+export function bakeRequest(options: DeployFlags): DeployRequest {
+  return { ...buildDeployRequest({ ...options, procedure: 'immutable' }), procedure: 'bake' };
+}
+
 async function start(ctx: CommandContext, client: Client, namespace: string, request: DeployRequest, taskQueue: string): Promise<WorkflowHandleWithStartDetails> {
   const { app } = request.spec;
-  const workflowId = deployWorkflowId(app, request.env);
+  const workflowId = deployWorkflowId(app, request.env, request.procedure);
   try {
     return await client.workflow.start(WORKFLOW_TYPES[request.procedure], {
       args: [request],
@@ -119,7 +125,7 @@ async function start(ctx: CommandContext, client: Client, namespace: string, req
       // It may have closed in between; the message still says what happened.
     }
     const uiUrl = ctx.uiUrl(namespace, workflowId, runId);
-    throw new CliError(ErrorCode.DEPLOY_CONFLICT, `a deploy of ${app}/${request.env} is already running: workflow ${workflowId} run ${runId} (${uiUrl})`, {
+    throw new CliError(ErrorCode.DEPLOY_CONFLICT, `a ${request.procedure === 'bake' ? 'bake' : 'deploy'} of ${app}/${request.env} is already running: workflow ${workflowId} run ${runId} (${uiUrl})`, {
       exitCode: ExitCode.CONFLICT,
       fault: Fault.USER,
       data: { workflowId, runId, uiUrl },
