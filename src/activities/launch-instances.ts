@@ -1,4 +1,4 @@
-import { DescribeInstancesCommand, RunInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, RunInstancesCommand, type _InstanceType, type Instance } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import { ApplicationFailure } from '@temporalio/common';
 import { awsCall } from './aws/errors';
@@ -32,7 +32,8 @@ export function createLaunchInstances({ clients, pollIntervalMs }: ActivityDeps)
           new RunInstancesCommand({
             ClientToken: token,
             ImageId: input.imageId,
-            InstanceType: input.instanceType as never,
+            // The spec validates the shape; AWS knows the catalogue of types, and says so when one is wrong.
+            InstanceType: input.instanceType as _InstanceType,
             MinCount: share.count,
             MaxCount: share.count,
             SubnetId: share.subnetId,
