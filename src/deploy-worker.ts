@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
+import { workflowLookup } from './activities/reap';
 
 /** What a deploy worker needs; the production entry point and the tests fill it in. */
 export interface DeployWorkerOptions {
@@ -21,12 +23,15 @@ export const DEFAULT_WORKFLOW_BUNDLE = join(__dirname, '..', 'workflow-bundle.js
 /** Creates the worker that runs every deploy procedure and the one toolset. */
 export async function createDeployWorker(options: DeployWorkerOptions): Promise<Worker> {
   const bundle = options.workflowBundlePath;
+  const namespace = options.namespace ?? 'default';
+  // The reaper asks Temporal whether a resource's deploy still runs: over the worker's own connection.
+  const temporal = options.activityDeps.temporal ?? workflowLookup(new Client({ connection: options.connection, namespace }));
   return Worker.create({
     connection: options.connection,
-    namespace: options.namespace ?? 'default',
+    namespace,
     taskQueue: options.taskQueue,
     ...(bundle && existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities(options.activityDeps),
+    activities: createActivities({ ...options.activityDeps, temporal }),
     shutdownGraceTime: '10 seconds',
     ...options.tuning,
   });

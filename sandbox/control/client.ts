@@ -2,7 +2,7 @@
  * A typed client of the control endpoint. `startSandbox` returns one; a test that talks to a
  * sandbox started elsewhere (e.g. by the CLI) builds one from the printed `controlUrl`.
  */
-import type { FailureRule, ImageFailure, ThrottleRule } from '../state/faults';
+import type { AgentFault, FailureRule, ImageFailure, ThrottleRule } from '../state/faults';
 import type { ResourceListing } from './resources';
 
 /** Calls the `/_sandbox/` routes. */
@@ -47,6 +47,11 @@ export class SandboxControl {
   /** The next CreateImage or CopyImage ends `failed` with this StateReason. */
   async failNextImage(failure: ImageFailure = {}): Promise<void> {
     await this.call('POST', '/faults/image', failure);
+  }
+
+  /** The SSM agents of the next `next` (default 1) instances launched never come online (until {@link setAgentOnline}). */
+  async failNextAgents(fault: Partial<AgentFault> = {}): Promise<void> {
+    await this.call('POST', '/faults/agent', fault);
   }
 
   /** Clears every armed fault (counts stay). */

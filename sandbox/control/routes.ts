@@ -37,6 +37,7 @@ const failBody = z.object({
   next: z.number().int().min(1).optional(),
 });
 const imageFailureBody = z.object({ code: z.string().optional(), message: z.string().optional() });
+const agentFaultBody = z.object({ next: z.number().int().min(1).default(1) });
 const agentBody = z.object({ online: z.boolean() });
 const healthBody = z.object({ failing: z.boolean() });
 
@@ -136,6 +137,9 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
         return reply(res, 200, state.faults.describe());
       case 'POST /_sandbox/faults/image':
         state.faults.failNextImage(await jsonBody(req, imageFailureBody));
+        return reply(res, 200, state.faults.describe());
+      case 'POST /_sandbox/faults/agent':
+        state.faults.failNextAgents(await jsonBody(req, agentFaultBody));
         return reply(res, 200, state.faults.describe());
       default:
         throw new ControlError(404, `no control route ${route}`);

@@ -77,7 +77,8 @@ export function runInstances({ state, region }: OperationContext, input: RunInst
       launchTime: new Date(),
       generation: 0,
       agent: 'not-registered',
-      agentForcedOffline: false,
+      // An armed agent fault (control endpoint) keeps this one offline until set online by hand.
+      agentForcedOffline: state.faults.takeAgentFailure(),
       failHealthChecks: false,
       statusOk: false,
       bootCount: 0,

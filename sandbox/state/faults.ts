@@ -33,6 +33,11 @@ export interface ImageFailure {
   message?: string;
 }
 
+/** The SSM agents of the next `next` launched instances never come online. */
+export interface AgentFault {
+  next: number;
+}
+
 interface Bucket {
   capacity: number;
   refillPerSecond: number;
@@ -72,6 +77,7 @@ export class Faults {
   private readonly throttles = new Map<string, ThrottleRule>();
   private readonly failures = new Map<string, FailureRule[]>();
   private readonly imageFailures: ImageFailure[] = [];
+  private offlineAgents = 0;
   private buckets?: Map<string, Bucket>;
 
   /** Counts the call, then throws the fault that applies to it, if any. */
@@ -127,16 +133,29 @@ export class Faults {
     return f && { code: f.code ?? 'Client.InternalError', message: f.message ?? 'Client.InternalError: Injected image failure' };
   }
 
+  /** The SSM agents of the next `next` instances RunInstances launches never come online. */
+  failNextAgents(fault: AgentFault): void {
+    this.offlineAgents += fault.next;
+  }
+
+  /** Consumed by RunInstances, once per instance: true when this instance's agent must stay offline. */
+  takeAgentFailure(): boolean {
+    if (this.offlineAgents <= 0) return false;
+    this.offlineAgents -= 1;
+    return true;
+  }
+
   callCounts(): Record<string, number> {
     return Object.fromEntries([...this.calls].sort(([a], [b]) => a.localeCompare(b)));
   }
 
   /** What is armed, for the control listing. */
-  describe(): { throttles: ThrottleRule[]; failures: FailureRule[]; imageFailures: ImageFailure[]; ec2Buckets: boolean } {
+  describe(): { throttles: ThrottleRule[]; failures: FailureRule[]; imageFailures: ImageFailure[]; offlineAgents: number; ec2Buckets: boolean } {
     return {
       throttles: [...this.throttles.values()],
       failures: [...this.failures.values()].flat(),
       imageFailures: [...this.imageFailures],
+      offlineAgents: this.offlineAgents,
       ec2Buckets: !!this.buckets,
     };
   }
@@ -146,6 +165,7 @@ export class Faults {
     this.throttles.clear();
     this.failures.clear();
     this.imageFailures.length = 0;
+    this.offlineAgents = 0;
     this.buckets = undefined;
     if (!keepCounts) this.calls.clear();
   }

@@ -4,7 +4,9 @@ import type { ActivityDeps } from './deps';
 import { createDeregisterImage } from './deregister-image';
 import { createFindFleet } from './find-fleet';
 import { createFindLatestImage } from './find-latest-image';
+import { createKeepInstances } from './keep-instances';
 import { createLaunchInstances } from './launch-instances';
+import { createReapExpired } from './reap';
 import { createResolveBaseImage } from './resolve-base-image';
 import { createRunOnInstances } from './run-on-instances';
 import { createShiftTraffic } from './shift-traffic';
@@ -32,9 +34,11 @@ export function createActivities(deps: ActivityDeps) {
     findLatestImage: createFindLatestImage(deps),
     tagInstances: createTagInstances(deps),
     terminateInstances: createTerminateInstances(deps),
+    keepInstances: createKeepInstances(deps),
+    reapExpired: createReapExpired(deps),
   };
 }
 
 /** The toolset's type, for `proxyActivities`. */
 export type Activities = ReturnType<typeof createActivities>;
-export type { ActivityDeps } from './deps';
+export type { ActivityDeps, WorkflowLookup } from './deps';

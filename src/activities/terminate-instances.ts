@@ -56,7 +56,8 @@ export function createTerminateInstances({ clients, pollIntervalMs }: ActivityDe
   };
 }
 
-async function ownedInstances(ec2: ReturnType<ActivityDeps['clients']['ec2']>, owner: NonNullable<TerminateInstancesInput['ownedBy']>): Promise<string[]> {
+/** Live (pending, running, stopping or stopped) instances a run created in a role, found by tag. */
+export async function ownedInstances(ec2: ReturnType<ActivityDeps['clients']['ec2']>, owner: NonNullable<TerminateInstancesInput['ownedBy']>): Promise<string[]> {
   const ids: string[] = [];
   let NextToken: string | undefined;
   do {

@@ -60,7 +60,7 @@ function buildProgram(ctx: CommandContext): Command {
       '\nExit codes: 0 ok, 1 deploy failed or cancelled, 2 invalid input, 3 a deploy of the app/env is already running, 4 system error.\n' +
         'Temporal settings: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE; links use TEMPORAL_UI_URL.',
     );
-  for (const command of [deployCommand(ctx), bakeCommand(ctx), statusCommand(ctx), cancelCommand(ctx), sandboxCommand(ctx)]) {
+  for (const command of [deployCommand(ctx), bakeCommand(ctx), statusCommand(ctx), cancelCommand(ctx), reapCommand(ctx), sandboxCommand(ctx)]) {
     // Subcommands made with `new Command` inherit nothing: give each the program's error and output handling.
     command.copyInheritedSettings(program);
     program.addCommand(command);
@@ -71,6 +71,6 @@ function buildProgram(ctx: CommandContext): Command {
 /** commander's own errors (unknown flag, missing argument…) are the user's; help and version are success. */
 function fromCommander(error: CommanderError): CliError | undefined {
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return undefined;
-  const message = error.code === 'commander.help' ? 'no command given (deploy, bake, status, cancel or sandbox; see --help)' : error.message.replace(/^error:\s*/, '');
+  const message = error.code === 'commander.help' ? 'no command given (deploy, bake, status, cancel, reap or sandbox; see --help)' : error.message.replace(/^error:\s*/, '');
   return new CliError(ErrorCode.INVALID_INPUT, message, { exitCode: ExitCode.INVALID_INPUT, fault: Fault.USER, cause: error });
 }

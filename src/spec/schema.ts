@@ -60,8 +60,10 @@ export const ServiceSchema = z.strictObject({
 export const BakeSchema = z.strictObject({
   packages: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+._:-]*$/)).default([]),
   commands: z.array(z.string().min(1)).default([]),
-  /** Keep a failed builder, tagged with an expiry, for inspection. */
+  /** Keep a failed builder, stopped and tagged with an expiry (`hybrid-deploy:expires-at`), for inspection. */
   keepBuilderOnFailure: z.boolean().default(false),
+  /** How long a kept builder lives before the reaper (`hybrid-deploy reap`) terminates it. */
+  keepBuilderHours: z.number().positive().max(24 * 365).default(24),
 });
 
 const countOrPercent = z.union([z.number().int().min(0), z.string()]).refine((v) => parseCountOrPercent(v) !== undefined, {

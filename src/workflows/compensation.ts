@@ -1,4 +1,4 @@
-import { CancellationScope, log } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, log } from '@temporalio/workflow';
 
 interface UndoStep {
   id: number;
@@ -26,8 +26,16 @@ export class Compensations {
     };
   }
 
-  /** Drops every step: the deploy has passed its point of no return. */
+  /**
+   * Drops every step: the deploy has passed its point of no return. Refuses (throws a
+   * `CancelledFailure`, so the steps run) when the deploy was cancelled meanwhile: an activity that
+   * finished before its cancellation reached it (cancellation rides on heartbeats) resolves
+   * normally, and must not carry a cancelled deploy past the point where it can still be undone.
+   */
   commit(): void {
+    if (CancellationScope.current().consideredCancelled) {
+      throw new CancelledFailure('the deploy was cancelled before its point of no return');
+    }
     this.steps = [];
   }
 

@@ -4,3 +4,4 @@ export { partiallyImmutableDeploy } from './partially-immutable-deploy';
 export { mutableDeploy } from './mutable-deploy';
 export { rollingSync } from './rolling-sync';
 export { nightlyBake } from './nightly-bake';
+export { reaper } from './reaper';

@@ -38,6 +38,7 @@ export function toolset(spec: DeploySpec) {
     smokeTest: waiting(spec.service.healthCheck.timeoutSeconds).smokeTest,
     shiftTraffic: waiting(t.targetHealthy + t.targetDrained).shiftTraffic,
     terminateInstances: waiting(t.instanceTerminated).terminateInstances,
+    keepInstances: waiting(t.instanceRunning).keepInstances,
   };
 }
 

@@ -1,3 +1,4 @@
+import { TagKeys } from '../../activities/aws/tags';
 import { imageNameFor } from '../../spec/naming';
 import type { DeployRun } from '../deploy-run';
 
@@ -12,7 +13,8 @@ export interface BakedImage {
  * The bake, made of the same tools the faster procedures use: launch a builder from the base
  * image, place the release on it with syncCode (provisioning the bake's packages first), check
  * it answers, make the image, terminate the builder. Undo steps terminate the builder and
- * deregister the image if anything after fails.
+ * deregister the image if anything after fails; with `bake.keepBuilderOnFailure` the builder is
+ * kept instead (see {@link builderUndo}).
  */
 export async function bakeImage(run: DeployRun, baseImageId: string): Promise<BakedImage> {
   const { spec, owner, tools, compensations, request } = run;
@@ -22,9 +24,7 @@ export async function bakeImage(run: DeployRun, baseImageId: string): Promise<Ba
   run.phase('baking');
   run.region(region, { phase: 'baking' });
 
-  const dropBuilderUndo = compensations.add(`terminate the builder in ${region}`, () =>
-    tools.terminateInstances({ region, ownedBy: { workflowId: owner.workflowId, runId: owner.runId, role: 'builder' }, timeoutSeconds: timeouts.instanceTerminated }),
-  );
+  const dropBuilderUndo = compensations.add(...builderUndo(run, region));
   const {
     instances: [builder],
   } = await tools.launchInstances({
@@ -68,6 +68,28 @@ export async function bakeImage(run: DeployRun, baseImageId: string): Promise<Ba
   await tools.terminateInstances({ region, instanceIds: [builder.instanceId], timeoutSeconds: timeouts.instanceTerminated });
   dropBuilderUndo();
   return { region, imageId, imageName };
+}
+
+/**
+ * The builder's undo step: terminate it, or — with `bake.keepBuilderOnFailure`, for debugging a
+ * failed bake — stop it and tag it `hybrid-deploy:expires-at` (now + `bake.keepBuilderHours`), so
+ * that `hybrid-deploy reap` terminates it once nobody needs it. The expiry is computed when the
+ * undo runs, from the workflow's clock (`Date.now()` is deterministic in a workflow).
+ */
+function builderUndo(run: DeployRun, region: string): [string, () => Promise<unknown>] {
+  const { spec, owner, tools } = run;
+  const ownedBy = { workflowId: owner.workflowId, runId: owner.runId, role: 'builder' } as const;
+  if (!spec.bake.keepBuilderOnFailure) {
+    return [`terminate the builder in ${region}`, () => tools.terminateInstances({ region, ownedBy, timeoutSeconds: spec.timeouts.instanceTerminated })];
+  }
+  const hours = spec.bake.keepBuilderHours;
+  return [
+    `keep the builder in ${region} for inspection: stopped, expires in ${hours}h`,
+    () => {
+      const expiresAt = new Date(Date.now() + hours * 3_600_000).toISOString();
+      return tools.keepInstances({ region, ownedBy, tags: { [TagKeys.expiresAt]: expiresAt }, timeoutSeconds: spec.timeouts.instanceRunning });
+    },
+  ];
 }
 
 /**

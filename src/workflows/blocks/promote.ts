@@ -1,3 +1,4 @@
+import { CancellationScope } from '@temporalio/workflow';
 import type { DeployRun } from '../deploy-run';
 import type { DeployResult } from '../messages';
 import type { NewFleet } from './launch-verify';
@@ -28,9 +29,17 @@ export async function promote(run: DeployRun, fleets: NewFleet[]): Promise<void>
   );
 }
 
-/** Terminates the replaced fleets, once every region serves the new one. */
+/**
+ * Terminates the replaced fleets, once every region serves the new one. Past the point of no
+ * return a cancellation cannot undo anything, so this part finishes regardless (not cancellable):
+ * a cancel that arrives now leaves a completed deploy, not a half-retired old fleet.
+ */
 export async function retire(run: DeployRun, fleets: NewFleet[]): Promise<void> {
   run.phase('retiring');
+  await CancellationScope.nonCancellable(() => retireAll(run, fleets));
+}
+
+async function retireAll(run: DeployRun, fleets: NewFleet[]): Promise<void> {
   await allOrCancel(
     fleets.map((fleet) => async () => {
       run.region(fleet.region, { phase: 'retiring' });

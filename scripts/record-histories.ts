@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
+import { NativeConnection } from '@temporalio/worker';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { startSandbox } from '../sandbox';
+import { projectRoot } from '../sandbox/stack/project-root';
+import { startTemporalDevServer } from '../sandbox/stack/temporal-dev-server';
+import { createAwsClients } from '../src/activities/aws/clients';
+import { exec } from '../src/cli/exec';
+import { createDeployWorker } from '../src/deploy-worker';
+
+/**
+ * Records the workflow histories that `test/workflows/replay.test.ts` replays against the current
+ * workflow code (the determinism guard): real end-to-end runs — a Temporal dev server, the AWS
+ * sandbox, the production worker, deploys through the CLI — of every procedure, succeeding,
+ * failing and rolling back. One region, two instances: small files, every code path.
+ *
+ *   npm run build && node dist/scripts/record-histories.js
+ *
+ * Writes test/fixtures/histories/manifest.json (each history's workflow id) and <name>.json: the History message as protobufjs renders it
+ * (`History.toObject` with longs, enums and bytes as strings; `History.fromObject` reads it back). Re-record only when a change to workflow code is *meant* to break old histories;
+ * see test/fixtures/histories/README.md.
+ */
+const ROOT = projectRoot();
+const OUT = join(ROOT, 'test', 'fixtures', 'histories');
+const APP = 'example-app';
+const ENV = 'fixtures';
+const REGION = 'us-east-1';
+const WORKFLOW_ID = `deploy/${APP}/${ENV}`;
+
+interface Recording {
+  name: string;
+  workflowId: string;
+  runId: string;
+}
+
+async function main(): Promise<void> {
+  process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
+  const work = mkdtempSync(join(tmpdir(), 'hd-record-'));
+  const temporal = await startTemporalDevServer({ logFile: join(work, 'temporal.log') });
+  const sandbox = await startSandbox({ profile: 'fast' });
+  const aws = createAwsClients({ endpoint: sandbox.endpoint });
+  const workerConnection = await NativeConnection.connect({ address: temporal.address });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const taskQueue = 'record-histories';
+  try {
+    const worker = await createDeployWorker({ connection: workerConnection, namespace: temporal.namespace, taskQueue, activityDeps: { clients: aws, pollIntervalMs: 100 } });
+    const recordings = await worker.runUntil(() => deployAll(client, taskQueue, work));
+    mkdirSync(OUT, { recursive: true });
+    // Replay needs each history's workflow id (child workflow ids derive from it); histories do not carry it.
+    const manifest = Object.fromEntries(recordings.map(({ name, workflowId }) => [name, { workflowId }]));
+    writeFileSync(join(OUT, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    for (const { name, workflowId, runId } of recordings) {
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      const file = join(OUT, `${name}.json`);
+      writeFileSync(file, `${JSON.stringify(toFixture(history))}\n`);
+      process.stderr.write(`wrote ${file}: ${history.events?.length} events\n`);
+    }
+  } finally {
+    await connection.close();
+    await workerConnection.close();
+    aws.destroy();
+    await sandbox.stop();
+    await temporal.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The deploys whose histories are kept, in an order where each finds what it needs (a fleet, a catalog image). */
+async function deployAll(client: Client, taskQueue: string, work: string): Promise<Recording[]> {
+  const recordings: Recording[] = [];
+  const spec = (change?: (s: Record<string, any>) => void) => {
+    const s = parseYaml(readFileSync(join(ROOT, 'examples', 'deploy-spec.sandbox.yaml'), 'utf8'));
+    s.regions = [REGION];
+    s.regionSettings = { [REGION]: s.regionSettings[REGION] };
+    s.timeouts.heartbeat = 5;
+    s.service.healthCheck.timeoutSeconds = 10;
+    change?.(s);
+    const file = join(work, `spec-${recordings.length}.yaml`);
+    writeFileSync(file, toYaml(s));
+    return file;
+  };
+  const deploy = async (name: string, procedure: string, version: string, expectCode: number, specFile = spec(), extra: string[] = []) => {
+    const out = execFileSync('sh', [join(ROOT, 'examples', 'build-artifact.sh'), version, join(work, 'artifacts')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const { artifact, sha256 } = JSON.parse(out.trim().split('\n').pop()!);
+    let stdout = '';
+    let stderr = '';
+    const code = await exec(
+      ['deploy', '--procedure', procedure, '--spec', specFile, '--env', ENV, '--version', version, '--artifact', artifact, '--sha256', sha256, '--wait', '--json', '--task-queue', taskQueue, ...extra],
+      { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: process.env, connect: async () => client },
+    );
+    if (code !== expectCode) throw new Error(`${name}: exit ${code}, expected ${expectCode}\n${stdout}\n${stderr}`);
+    const output = JSON.parse(stdout) as { runId: string; result?: { regions: { instanceIds: string[] }[] } };
+    recordings.push({ name, workflowId: WORKFLOW_ID, runId: output.runId });
+    return output;
+  };
+  /** The rolling sync the last mutable deploy started in the region (a child workflow: its own history). */
+  const child = async (name: string) => {
+    const workflowId = `${WORKFLOW_ID}/${REGION}`;
+    recordings.push({ name, workflowId, runId: (await client.workflow.getHandle(workflowId).describe()).runId });
+  };
+  const batches = ['--batch-size', '1', '--min-healthy', '1'];
+
+  await deploy('immutable-success', 'immutable', '1.0.0', 0);
+  const partial = await deploy('partial-success', 'partial', '2.0.0', 0);
+  // The fleet from here on, in the order a rollout takes it (by id).
+  const fleet = [...partial.result!.regions[0].instanceIds].sort();
+  await deploy('mutable-success', 'mutable', '3.0.0', 0, spec(), batches);
+  await child('mutable-success.rolling-sync');
+  // Fails after launching the new fleet: the image is deregistered and the new fleet terminated.
+  await deploy('immutable-failed-compensated', 'immutable', '4.0.0', 1, spec((s) => (s.postDeploy = ['echo "refusing on purpose" >&2; exit 3'])));
+  // The second batch refuses its post-deploy task: the first batch is rolled back to 3.0.0.
+  await deploy('mutable-rollback', 'mutable', '5.0.0', 1, spec((s) => (s.postDeploy = [`test "$INSTANCE_ID" != "${fleet[1]}"`])), batches);
+  await child('mutable-rollback.rolling-sync');
+  return recordings;
+}
+
+/**
+ * The History as plain JSON. Not the proto3 JSON of `temporal workflow show -o json`: the SDK's
+ * converter for that (`historyToJSON`) fails in this install, where @temporalio/common and
+ * @temporalio/proto each carry their own copy of protobufjs; protobufjs' own object form needs
+ * only @temporalio/proto.
+ */
+function toFixture(history: proto.api.history.v1.IHistory): unknown {
+  return proto.api.history.v1.History.toObject(proto.api.history.v1.History.fromObject(history), { longs: String, enums: String, bytes: String });
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});

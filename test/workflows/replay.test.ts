@@ -1,0 +1,78 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+
+/**
+ * The determinism guard: every recorded history (test/fixtures/histories, recorded from real
+ * end-to-end runs by scripts/record-histories.ts) must replay against the current workflow code.
+ * A change that would break deploys running while a new worker version rolls out fails here;
+ * see test/fixtures/histories/README.md for patched()/deprecatePatch() and re-recording.
+ */
+const DIR = join(__dirname, '..', 'fixtures', 'histories');
+const WORKFLOWS = require.resolve('../../src/workflows');
+
+/** Every procedure, succeeding and failing, and the mutable deploy's child workflow. */
+const REQUIRED = [
+  'immutable-success',
+  'partial-success',
+  'mutable-success',
+  'mutable-success.rolling-sync',
+  'immutable-failed-compensated',
+  'mutable-rollback',
+  'mutable-rollback.rolling-sync',
+];
+
+/** A fixture, as a History message (protobufjs' object form, see the recording script). */
+function loadHistory(name: string): temporal.api.history.v1.History {
+  return temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')));
+}
+
+function workflowTypeOf(history: temporal.api.history.v1.IHistory): string | null | undefined {
+  return history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+}
+
+/** Each history's workflow id (replay needs it: child workflow ids derive from it). */
+const MANIFEST = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as Record<string, { workflowId: string }>;
+
+const fixtures = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json') && f !== 'manifest.json')
+  .map((f) => f.slice(0, -'.json'.length))
+  .sort();
+
+describe('replaying recorded workflow histories against the current workflow code', () => {
+  it('has a recorded history for every procedure, success and failure, and for the rolling-sync child', () => {
+    expect(fixtures).toEqual([...REQUIRED].sort());
+    expect(Object.keys(MANIFEST).sort()).toEqual(fixtures);
+    const types = Object.fromEntries(fixtures.map((name) => [name, workflowTypeOf(loadHistory(name))]));
+    expect(types).toEqual({
+      'immutable-failed-compensated': 'fullyImmutableDeploy',
+      'immutable-success': 'fullyImmutableDeploy',
+      'mutable-rollback': 'mutableDeploy',
+      'mutable-rollback.rolling-sync': 'rollingSync',
+      'mutable-success': 'mutableDeploy',
+      'mutable-success.rolling-sync': 'rollingSync',
+      'partial-success': 'partiallyImmutableDeploy',
+    });
+  });
+
+  it('replays every fixture without a determinism violation', async () => {
+    const histories = fixtures.map((name) => ({ workflowId: MANIFEST[name].workflowId, history: loadHistory(name) }));
+    const results: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS, replayName: 'determinism-guard' }, histories)) {
+      results.push(`${result.workflowId}: ${result.error ? `${result.error.name}: ${result.error.message}` : 'ok'}`);
+    }
+    expect(results.sort()).toEqual(fixtures.map((name) => `${MANIFEST[name].workflowId}: ok`).sort());
+  });
+
+  it('fails with a DeterminismViolationError when workflow code reorders two activities (the guard can fail)', async () => {
+    const replay = Worker.runReplayHistory(
+      { workflowsPath: require.resolve('./fixtures/reordered-workflows'), replayName: 'determinism-guard-negative' },
+      loadHistory('partial-success'),
+      MANIFEST['partial-success'].workflowId,
+    );
+    await expect(replay).rejects.toBeInstanceOf(DeterminismViolationError);
+    await expect(replay).rejects.toThrow(/nondeterminism/i);
+  });
+});
