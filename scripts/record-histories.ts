@@ -100,6 +100,18 @@ async function deployAll(client: Client, taskQueue: string, work: string): Promi
     recordings.push({ name, workflowId: WORKFLOW_ID, runId: output.runId });
     return output;
   };
+  /** A bake alone (`hybrid-deploy bake`), as the nightly schedule starts it. */
+  const bake = async (name: string, version: string) => {
+    const out = execFileSync('sh', [join(ROOT, 'examples', 'build-artifact.sh'), version, join(work, 'artifacts')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const { artifact, sha256 } = JSON.parse(out.trim().split('\n').pop()!);
+    let stdout = '';
+    const code = await exec(
+      ['bake', '--spec', spec(), '--env', ENV, '--version', version, '--artifact', artifact, '--sha256', sha256, '--wait', '--json', '--task-queue', taskQueue],
+      { stdout: (s) => (stdout += s), stderr: () => undefined, env: process.env, connect: async () => client },
+    );
+    if (code !== 0) throw new Error(`${name}: exit ${code}\n${stdout}`);
+    recordings.push({ name, workflowId: `bake/${APP}/${ENV}`, runId: (JSON.parse(stdout) as { runId: string }).runId });
+  };
   /** The rolling sync the last mutable deploy started in the region (a child workflow: its own history). */
   const child = async (name: string) => {
     const workflowId = `${WORKFLOW_ID}/${REGION}`;
@@ -118,6 +130,7 @@ async function deployAll(client: Client, taskQueue: string, work: string): Promi
   // The second batch refuses its post-deploy task: the first batch is rolled back to 3.0.0.
   await deploy('mutable-rollback', 'mutable', '5.0.0', 1, spec((s) => (s.postDeploy = [`test "$INSTANCE_ID" != "${fleet[1]}"`])), batches);
   await child('mutable-rollback.rolling-sync');
+  await bake('nightly-bake-success', '6.0.0');
   return recordings;
 }
 

@@ -22,6 +22,7 @@ const REQUIRED = [
   'immutable-failed-compensated',
   'mutable-rollback',
   'mutable-rollback.rolling-sync',
+  'nightly-bake-success',
 ];
 
 /** A fixture, as a History message (protobufjs' object form, see the recording script). */
@@ -54,6 +55,7 @@ describe('replaying recorded workflow histories against the current workflow cod
       'mutable-success': 'mutableDeploy',
       'mutable-success.rolling-sync': 'rollingSync',
       'partial-success': 'partiallyImmutableDeploy',
+      'nightly-bake-success': 'nightlyBake',
     });
   });
 
