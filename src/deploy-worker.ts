@@ -14,7 +14,9 @@ export interface DeployWorkerOptions {
   /** A prebuilt workflow bundle (production); without it the workflows are bundled at start. */
   workflowBundlePath?: string;
   /** Extra worker options (e.g. concurrency limits). */
-  tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'shutdownGraceTime'>>;
+  tuning?: Partial<
+    Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'shutdownGraceTime' | 'stickyQueueScheduleToStartTimeout'>
+  >;
 }
 
 /** Where `npm run build` writes the workflow bundle. */
@@ -33,6 +35,10 @@ export async function createDeployWorker(options: DeployWorkerOptions): Promise<
     ...(bundle && existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({ ...options.activityDeps, temporal }),
     shutdownGraceTime: '10 seconds',
+    // After a worker dies, the server first offers a workflow's next task to the dead worker's
+    // sticky queue and waits this long before any worker may take it (SDK default 10 s). Deploy
+    // workflows are small to replay, so a short wait makes a crash cost seconds, not tens of them.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     ...options.tuning,
   });
 }

@@ -1,4 +1,5 @@
 import { GetCommandInvocationCommand, ListCommandInvocationsCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { awsCall, isAwsError, toActivityFailure } from './aws/errors';
 import { resumeDetails, waitFor } from './aws/wait';
@@ -25,16 +26,24 @@ export function chunk<T>(items: T[], size: number): T[][] {
  */
 export async function runCommands(deps: ActivityDeps, input: RunOnInstancesInput): Promise<CommandResult[]> {
   const ssm = deps.clients.ssm(input.region);
-  let { commandIds } = resumeDetails<{ commandIds: string[] }>();
-  if (!commandIds?.length) {
-    commandIds = [];
-    for (const batch of chunk(input.instanceIds, SSM_BATCH_SIZE)) {
+  const { info } = Context.current();
+  const comment = input.comment.slice(0, 100);
+  // One command per batch, in batch order; a resumed attempt picks up after the last one it checkpointed.
+  const commandIds = [...(resumeDetails<{ commandIds: string[] }>().commandIds ?? [])];
+  for (const batch of chunk(input.instanceIds, SSM_BATCH_SIZE).slice(commandIds.length)) {
+    // SendCommand has no idempotency token: an earlier attempt that died between sending and its
+    // first heartbeat (a killed worker, a failed first poll) left a command running that a blind
+    // retry would send again. Find it first.
+    const sent = info.attempt > 1 ? await findSentCommand(ssm, batch[0], comment, info.scheduledTimestampMs) : undefined;
+    if (sent) {
+      commandIds.push(sent);
+    } else {
       const { Command } = await awsCall(`ssm:SendCommand (${input.comment})`, () =>
         ssm.send(
           new SendCommandCommand({
             DocumentName: 'AWS-RunShellScript',
             InstanceIds: batch,
-            Comment: input.comment.slice(0, 100),
+            Comment: comment,
             TimeoutSeconds: 600,
             MaxConcurrency: String(SSM_BATCH_SIZE),
             MaxErrors: String(SSM_BATCH_SIZE),
@@ -48,6 +57,8 @@ export async function runCommands(deps: ActivityDeps, input: RunOnInstancesInput
       );
       commandIds.push(Command!.CommandId!);
     }
+    // Checkpoint at once, before the first poll: a retry from here on polls instead of re-sending.
+    Context.current().heartbeat({ commandIds });
   }
 
   const statuses = await waitFor<Map<string, { commandId: string; status: string }>>({
@@ -58,7 +69,7 @@ export async function runCommands(deps: ActivityDeps, input: RunOnInstancesInput
     checkpoint: { commandIds },
     check: async () => {
       const seen = new Map<string, { commandId: string; status: string }>();
-      for (const commandId of commandIds!) {
+      for (const commandId of commandIds) {
         let nextToken: string | undefined;
         do {
           const page = await awsCall('ssm:ListCommandInvocations', () =>
@@ -80,6 +91,34 @@ export async function runCommands(deps: ActivityDeps, input: RunOnInstancesInput
   }
   if (input.failOnError !== false) failIfAnyFailed(input, results);
   return results;
+}
+
+/**
+ * The command an earlier attempt of this activity sent to `instanceId` with this comment, if
+ * any: only commands requested since the activity was first scheduled can be its own (one
+ * deploy at a time changes an instance, and a step's comment names the step and version).
+ */
+async function findSentCommand(ssm: ReturnType<ActivityDeps['clients']['ssm']>, instanceId: string, comment: string, scheduledMs: number): Promise<string | undefined> {
+  // Whole seconds: request times may come back without their milliseconds.
+  const sinceMs = Math.floor(scheduledMs / 1000) * 1000;
+  let nextToken: string | undefined;
+  do {
+    const page = await awsCall(`ssm:ListCommandInvocations on ${instanceId}`, () =>
+      ssm.send(
+        new ListCommandInvocationsCommand({
+          InstanceId: instanceId,
+          Filters: [{ key: 'InvokedAfter', value: new Date(sinceMs).toISOString() }],
+          NextToken: nextToken,
+        }),
+      ),
+    );
+    const mine = (page.CommandInvocations ?? []).find(
+      (inv) => inv.Comment === comment && inv.DocumentName === 'AWS-RunShellScript' && (inv.RequestedDateTime?.getTime() ?? 0) >= sinceMs,
+    );
+    if (mine?.CommandId) return mine.CommandId;
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return undefined;
 }
 
 async function invocationResult(ssm: ReturnType<ActivityDeps['clients']['ssm']>, commandId: string, instanceId: string): Promise<CommandResult> {

@@ -45,7 +45,8 @@ export async function syncBatch(run: DeployRun, region: string, batch: FleetMemb
   });
   for (const result of results) {
     const entry = updated.find((u) => u.instanceId === result.instanceId)!;
-    if (result.previousVersion) entry.previousVersion = result.previousVersion;
+    // An instance already on the new version (a resumed or repeated sync) has nothing older to report.
+    if (result.previousVersion && result.previousVersion !== request.version) entry.previousVersion = result.previousVersion;
   }
   const failed = results.filter((r) => !r.ok);
   if (failed.length > 0) {

@@ -1,0 +1,178 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { startSandbox, type RunningSandbox, type Timings } from '../../sandbox';
+import { projectRoot } from '../../sandbox/stack/project-root';
+import { startTemporalDevServer, type TemporalDevServer } from '../../sandbox/stack/temporal-dev-server';
+import { exec } from '../../src/cli/exec';
+import type { Procedure } from '../../src/spec/request';
+import { spawnWorker, type WorkerProcess } from './worker-process';
+
+/**
+ * Slow enough to hit every phase with a poll of the workflow's pending activities, fast enough
+ * for a matrix in minutes: the sandbox's `fast` profile with images and launches stretched.
+ */
+export const DURABILITY_TIMINGS: Partial<Timings> = { imageCreateMs: 4_000, imageCopyMs: 4_000, instanceLaunchMs: 1_500 };
+
+/** Seconds between heartbeats before Temporal declares a (killed) worker's activity lost and retries it. */
+export const HEARTBEAT_SECONDS = 3;
+
+export interface DurabilityWorldOptions {
+  /** An existing dev server (jest's global one); omitted → start an in-memory one and stop it on close. */
+  temporalAddress?: string;
+  timings?: Partial<Timings>;
+  /** Progress lines (stderr in the script, nothing in jest). */
+  log?: (line: string) => void;
+}
+
+/** A deploy as started through the CLI. */
+export interface StartedDeploy {
+  procedure: Procedure;
+  env: string;
+  version: string;
+  workflowId: string;
+  runId: string;
+  /** `Date.now()` just before the CLI was run. */
+  startedAt: number;
+}
+
+/**
+ * The real parts a crash test needs, all on 127.0.0.1: the AWS sandbox, a Temporal dev server
+ * (given or started), a client, the example app's spec (with a short heartbeat timeout) and
+ * artifacts, and the production worker as a child process that can be killed and replaced.
+ * Deploys go through the CLI's `exec`, as CI would run them.
+ */
+export class DurabilityWorld {
+  /** The worker currently serving the task queue (replaced after each kill). */
+  worker?: WorkerProcess;
+  /** Every worker ever spawned here, so close() can stop them all. */
+  private readonly workers: WorkerProcess[] = [];
+  private readonly artifacts = new Map<string, { url: string; sha256: string }>();
+  private specCounter = 0;
+
+  private constructor(
+    readonly sandbox: RunningSandbox,
+    readonly temporalAddress: string,
+    readonly client: Client,
+    private readonly connection: Connection,
+    private readonly ownServer: TemporalDevServer | undefined,
+    readonly workDir: string,
+    readonly taskQueue: string,
+    readonly log: (line: string) => void,
+  ) {}
+
+  static async start(options: DurabilityWorldOptions = {}): Promise<DurabilityWorld> {
+    const workDir = mkdtempSync(join(tmpdir(), 'hd-durability-'));
+    const cleanup: (() => Promise<unknown>)[] = [];
+    try {
+      const sandbox = await startSandbox({ profile: 'fast', timings: { ...DURABILITY_TIMINGS, ...options.timings } });
+      cleanup.push(() => sandbox.stop());
+      let ownServer: TemporalDevServer | undefined;
+      if (!options.temporalAddress) {
+        ownServer = await startTemporalDevServer({ logFile: join(workDir, 'temporal.log') });
+        cleanup.push(() => ownServer!.stop());
+      }
+      const address = options.temporalAddress ?? ownServer!.address;
+      const connection = await Connection.connect({ address });
+      const client = new Client({ connection, namespace: 'default' });
+      return new DurabilityWorld(sandbox, address, client, connection, ownServer, workDir, `durability-${randomUUID()}`, options.log ?? (() => undefined));
+    } catch (error) {
+      for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
+      rmSync(workDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** The example spec with the crash-friendly heartbeat timeout (and any change); returns its path. */
+  spec(change?: (spec: Record<string, any>) => void): string {
+    const spec = parseYaml(readFileSync(join(projectRoot(), 'examples', 'deploy-spec.sandbox.yaml'), 'utf8'));
+    spec.timeouts.heartbeat = HEARTBEAT_SECONDS;
+    change?.(spec);
+    const file = join(this.workDir, `spec-${++this.specCounter}.yaml`);
+    writeFileSync(file, toYaml(spec));
+    return file;
+  }
+
+  /** The parsed spec (the default one), for fleet sizes and region lists. */
+  specObject(): { regions: string[]; regionSettings: Record<string, { desiredCount: number }>; postDeploy: string[] } {
+    return parseYaml(readFileSync(join(projectRoot(), 'examples', 'deploy-spec.sandbox.yaml'), 'utf8'));
+  }
+
+  /** Builds (once) the example app's artifact of a version. */
+  artifact(version: string): { url: string; sha256: string } {
+    if (!this.artifacts.has(version)) {
+      const out = execFileSync('sh', [join(projectRoot(), 'examples', 'build-artifact.sh'), version, join(this.workDir, 'artifacts')], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const { artifact, sha256 } = JSON.parse(out.trim().split('\n').pop()!);
+      this.artifacts.set(version, { url: artifact, sha256 });
+    }
+    return this.artifacts.get(version)!;
+  }
+
+  /** Pids of every worker child spawned here (to prove none outlives close()). */
+  get workerPids(): number[] {
+    return this.workers.map((w) => w.pid);
+  }
+
+  /** Spawns a worker child on this world's task queue (against `temporalAddress`, default the world's server). */
+  spawnWorker(temporalAddress = this.temporalAddress, taskQueue = this.taskQueue): WorkerProcess {
+    const worker = spawnWorker({ temporalAddress, awsEndpoint: this.sandbox.endpoint, taskQueue, logFile: join(this.workDir, 'workers.log') });
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** Makes sure a live worker serves the task queue; returns it. */
+  async ensureWorker(): Promise<WorkerProcess> {
+    if (!this.worker?.alive()) {
+      this.worker = this.spawnWorker();
+      await this.worker.ready;
+    }
+    return this.worker;
+  }
+
+  /**
+   * Starts a deploy through the CLI (`deploy … --json`, not waiting) and returns its ids.
+   * `client`/`temporalAddress` select another server (the restart scenario's).
+   */
+  async startDeploy(
+    procedure: Procedure,
+    env: string,
+    version: string,
+    options: { client?: Client; temporalAddress?: string; taskQueue?: string; spec?: string } = {},
+  ): Promise<StartedDeploy> {
+    const { url, sha256 } = this.artifact(version);
+    const args = [
+      'deploy', '--procedure', procedure, '--spec', options.spec ?? this.spec(), '--env', env, '--version', version,
+      '--artifact', url, '--sha256', sha256, '--task-queue', options.taskQueue ?? this.taskQueue, '--json',
+      ...(procedure === 'mutable' ? ['--batch-size', '1', '--min-healthy', '1'] : []),
+    ];
+    let stdout = '';
+    let stderr = '';
+    const startedAt = Date.now();
+    const client = options.client ?? this.client;
+    const code = await exec(args, {
+      stdout: (s) => (stdout += s),
+      stderr: (s) => (stderr += s),
+      env: { ...process.env, TEMPORAL_ADDRESS: options.temporalAddress ?? this.temporalAddress, TEMPORAL_NAMESPACE: 'default' },
+      connect: async () => client,
+    });
+    if (code !== 0) throw new Error(`hybrid-deploy ${args.join(' ')} exited ${code}: ${stdout} ${stderr}`);
+    const { workflowId, runId } = JSON.parse(stdout) as { workflowId: string; runId: string };
+    return { procedure, env, version, workflowId, runId, startedAt };
+  }
+
+  /** Stops every worker, the client, the server it started and the sandbox; removes the work dir unless `keep`. */
+  async close(keep = false): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop(5_000)));
+    await this.connection.close();
+    await this.ownServer?.stop();
+    await this.sandbox.stop();
+    if (!keep) rmSync(this.workDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,267 @@
+import { join } from 'node:path';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { freePort } from '../../sandbox/stack/free-port';
+import { startTemporalDevServer, type TemporalDevServer } from '../../sandbox/stack/temporal-dev-server';
+import { imageNameFor } from '../../src/spec/naming';
+import type { Procedure } from '../../src/spec/request';
+import type { DeployResult } from '../../src/workflows/messages';
+import { countDuplicates, findOrphans, fleetProblems, orphanCount, total, type Duplicates, type Expected, type Orphans } from './audit';
+import type { DurabilityWorld, StartedDeploy } from './durability-world';
+import { resumptionAfter } from './history';
+import { PHASES_OF, waitForPhase, type CrashPhase } from './phases';
+import type { WorkerProcess } from './worker-process';
+
+/** How long one deploy may take, crash and resume included, before the harness gives up on it. */
+const DEPLOY_TIMEOUT_MS = 240_000;
+
+/** What one scenario did and left behind. */
+export interface Outcome {
+  kind: 'crash' | 'server-restart' | 'throttle';
+  procedure: Procedure;
+  /** The crash phase, `server-restart`, or the fault. */
+  phase: string;
+  version: string;
+  workflowId: string;
+  runId: string;
+  /** A worker was killed (or the server stopped) in the phase; false when the phase was missed. */
+  interrupted: boolean;
+  /** Seconds after the deploy started, and the activity that was running. */
+  killedAtSeconds?: number;
+  killedActivity?: string;
+  /** New worker (or restarted server) → first activity completed afterwards, seconds. */
+  resumedInSeconds?: number;
+  /** New worker (or restarted server) → the workflow acted on that result (its next workflow task completed), seconds. */
+  actedInSeconds?: number;
+  completed: boolean;
+  error?: string;
+  seconds: number;
+  duplicates: Duplicates;
+  orphans: Orphans;
+  fleetProblems: string[];
+  notes: string[];
+}
+
+/**
+ * A line of deploys in one env, each building on the last (an immutable deploy makes the fleet
+ * and the catalog image a partial deploy starts from, a mutable deploy changes that fleet), and
+ * what the world should look like after each: the live fleet and the catalog.
+ */
+export class DeployChain {
+  readonly expected: Expected = { liveFleet: new Set(), catalog: new Set() };
+  private versions = 0;
+  constructor(readonly world: DurabilityWorld, readonly env = `dur-${Math.random().toString(36).slice(2, 8)}`) {}
+
+  nextVersion(): string {
+    return `1.0.${++this.versions}`;
+  }
+
+  /** Awaits the deploy, then audits the sandbox against what it should be now. */
+  async settle(client: Client, deploy: StartedDeploy, base: Pick<Outcome, 'kind' | 'phase' | 'interrupted' | 'killedAtSeconds' | 'killedActivity' | 'notes'>): Promise<Outcome> {
+    const { result, error } = await awaitResult(client, deploy);
+    if (result) {
+      this.expected.liveFleet = new Set(result.regions.flatMap((r) => r.instanceIds));
+      if (deploy.procedure === 'immutable') this.expected.catalog.add(imageNameFor(result.app, deploy.version, deploy.runId));
+    }
+    const listing = await this.world.sandbox.control.resources();
+    const spec = this.world.specObject();
+    return {
+      ...base,
+      procedure: deploy.procedure,
+      version: deploy.version,
+      workflowId: deploy.workflowId,
+      runId: deploy.runId,
+      completed: result !== undefined,
+      error,
+      seconds: round((Date.now() - deploy.startedAt) / 1000),
+      duplicates: countDuplicates(listing, deploy, spec),
+      orphans: findOrphans(listing, this.expected),
+      fleetProblems: fleetProblems(listing, this.expected, spec),
+    };
+  }
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 10) / 10;
+}
+
+/** The deploy's result, or why there is none; rides out a server that is briefly away. Terminates a deploy that hangs. */
+export async function awaitResult(client: Client, deploy: StartedDeploy, timeoutMs = DEPLOY_TIMEOUT_MS): Promise<{ result?: DeployResult; error?: string }> {
+  const handle = client.workflow.getHandle<() => Promise<DeployResult>>(deploy.workflowId, deploy.runId);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const result = await client.connection.withDeadline(deadline, () => handle.result());
+      return { result };
+    } catch (error) {
+      if (error instanceof WorkflowFailedError) return { error: `${error.message}: ${(error.cause as Error | undefined)?.message ?? ''}` };
+      if (Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  await handle.terminate('durability harness: the deploy did not finish in time').catch(() => undefined);
+  return { error: `not finished after ${timeoutMs / 1000}s (terminated)` };
+}
+
+/**
+ * Kills the worker (SIGKILL) when the deploy is in `phase`, starts a new one at once, and lets
+ * the deploy finish; then reads from the histories how soon it moved again and audits the sandbox.
+ */
+export async function runCrash(chain: DeployChain, procedure: Procedure, phase: CrashPhase): Promise<Outcome> {
+  const { world } = chain;
+  const victim = await world.ensureWorker();
+  const deploy = await world.startDeploy(procedure, chain.env, chain.nextVersion());
+  const hit = await waitForPhase(world.client, world.sandbox.control, deploy, phase);
+  let replacement: WorkerProcess | undefined;
+  if (hit) {
+    await victim.kill9();
+    replacement = world.worker = world.spawnWorker();
+    world.log(`  ${procedure}/${phase}: killed pid ${victim.pid} during ${hit.activity}; new worker pid ${replacement.pid}`);
+  }
+  const outcome = await chain.settle(world.client, deploy, {
+    kind: 'crash',
+    phase,
+    interrupted: hit !== undefined,
+    killedAtSeconds: hit && round((hit.at - deploy.startedAt) / 1000),
+    killedActivity: hit?.activity,
+    notes: hit ? [] : [`phase ${phase} not seen: the deploy finished without a kill`],
+  });
+  if (replacement) {
+    const r = await resumptionAfter(world.client, deploy.workflowId, replacement.spawnedAt);
+    if (r.activityCompletedAt) outcome.resumedInSeconds = round((r.activityCompletedAt - replacement.spawnedAt) / 1000);
+    if (r.workflowActedAt) outcome.actedInSeconds = round((r.workflowActedAt - replacement.spawnedAt) / 1000);
+    const ready = await replacement.ready.catch(() => undefined);
+    if (ready) outcome.notes.push(`new worker polling after ${round((ready - replacement.spawnedAt) / 1000)}s; first activity completed: ${r.activity} (attempt ${r.attempt})`);
+  }
+  return outcome;
+}
+
+/** Every AWS action the deploys use, for the throttle run. */
+export const THROTTLED_ACTIONS = [
+  'ec2:RunInstances', 'ec2:DescribeInstances', 'ec2:StopInstances', 'ec2:TerminateInstances', 'ec2:CreateImage', 'ec2:CopyImage',
+  'ec2:DescribeImages', 'ec2:CreateTags', 'ssm:GetParameter', 'ssm:SendCommand', 'ssm:ListCommandInvocations', 'ssm:GetCommandInvocation',
+  'ssm:DescribeInstanceInformation', 'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DescribeTargetHealth',
+];
+
+/** A deploy while every AWS action it uses is throttled at `rate` (RequestLimitExceeded / ThrottlingException / Throttling). */
+export async function runThrottled(chain: DeployChain, procedure: Procedure, rate = 0.3): Promise<Outcome> {
+  const { world } = chain;
+  await world.ensureWorker();
+  const { control } = world.sandbox;
+  await control.resetCalls();
+  for (const action of THROTTLED_ACTIONS) await control.throttle({ action, rate });
+  let outcome: Outcome;
+  try {
+    const deploy = await world.startDeploy(procedure, chain.env, chain.nextVersion());
+    outcome = await chain.settle(world.client, deploy, { kind: 'throttle', phase: `throttle ${Math.round(rate * 100)}%`, interrupted: false, notes: [] });
+  } finally {
+    await control.clearFaults();
+  }
+  const calls = Object.values(await control.calls()).reduce((a, b) => a + b, 0);
+  outcome.notes.push(`${calls} AWS calls (throttled ones included)`);
+  return outcome;
+}
+
+/** What the server restart did to the worker. */
+export interface RestartOutcome extends Outcome {
+  restart: {
+    downSeconds: number;
+    /** The worker child was still running once the server was back. */
+    workerSurvived: boolean;
+    workerExit?: string;
+    /** The harness had to start a new worker for the deploy to go on. */
+    workerReplaced: boolean;
+  };
+}
+
+/**
+ * Stops a persistent Temporal dev server (SQLite file, fixed port) while a deploy is in `phase`,
+ * starts it again on the same port and file, and lets the deploy finish. The worker child is
+ * left alone: if it reconnects by itself the deploy resumes with it; if it exits (or makes no
+ * progress within `stallMs`), a new worker is started, and the outcome says so.
+ */
+export async function runServerRestart(chain: DeployChain, options: { phase?: CrashPhase; downMs?: number; stallMs?: number } = {}): Promise<RestartOutcome> {
+  const { world } = chain;
+  const phase = options.phase ?? 'image-pending';
+  const dir = join(world.workDir, 'restart');
+  const port = await freePort();
+  const serverOptions = { dbFile: join(dir, 'temporal.sqlite'), port, logFile: join(dir, 'temporal.log') };
+  let server: TemporalDevServer | undefined = await startTemporalDevServer(serverOptions);
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: 'default' });
+  const taskQueue = `${world.taskQueue}-restart`;
+  const workers: WorkerProcess[] = [];
+  try {
+    let worker = world.spawnWorker(server.address, taskQueue);
+    workers.push(worker);
+    await worker.ready;
+    const deploy = await world.startDeploy('immutable', chain.env, chain.nextVersion(), { client, temporalAddress: server.address, taskQueue });
+    const hit = await waitForPhase(client, world.sandbox.control, deploy, phase);
+    if (!hit) throw new Error(`the deploy finished before ${phase}: no restart happened`);
+    const stoppedAt = Date.now();
+    await server.stop();
+    server = undefined;
+    await new Promise((r) => setTimeout(r, options.downMs ?? 3_000));
+    server = await startTemporalDevServer(serverOptions);
+    const backAt = Date.now();
+    world.log(`  server restart: down ${round((backAt - stoppedAt) / 1000)}s during ${hit.activity}`);
+    const notes: string[] = [];
+    // Does the worker carry on by itself? Watch for the deploy's next completed activity.
+    let progress = await resumptionAfter(client, deploy.workflowId, backAt).catch(() => ({ activityCompletedAt: undefined }));
+    const stallDeadline = Date.now() + (options.stallMs ?? 45_000);
+    while (!progress.activityCompletedAt && worker.alive() && Date.now() < stallDeadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      progress = await resumptionAfter(client, deploy.workflowId, backAt).catch(() => ({ activityCompletedAt: undefined }));
+    }
+    const workerSurvived = worker.alive();
+    let workerExit: string | undefined;
+    let workerReplaced = false;
+    if (!workerSurvived) {
+      const e = await worker.exited;
+      workerExit = `exited ${e.signal ?? e.code}`;
+    }
+    if (!progress.activityCompletedAt) {
+      notes.push(workerSurvived ? `worker alive but no progress within ${(options.stallMs ?? 45_000) / 1000}s: replaced` : `worker ${workerExit} while the server was away: replaced`);
+      await worker.kill9();
+      worker = world.spawnWorker(server.address, taskQueue);
+      workers.push(worker);
+      workerReplaced = true;
+    }
+    const outcome = await chain.settle(client, deploy, {
+      kind: 'server-restart',
+      phase: 'server-restart',
+      interrupted: true,
+      killedAtSeconds: round((hit.at - deploy.startedAt) / 1000),
+      killedActivity: hit.activity,
+      notes,
+    });
+    const r = await resumptionAfter(client, deploy.workflowId, backAt);
+    if (r.activityCompletedAt) outcome.resumedInSeconds = round((r.activityCompletedAt - backAt) / 1000);
+    if (r.workflowActedAt) outcome.actedInSeconds = round((r.workflowActedAt - backAt) / 1000);
+    outcome.notes.push(`server down ${round((backAt - stoppedAt) / 1000)}s; first activity completed after it was back: ${r.activity} (attempt ${r.attempt})`);
+    return { ...outcome, restart: { downSeconds: round((backAt - stoppedAt) / 1000), workerSurvived, workerExit, workerReplaced } };
+  } finally {
+    for (const w of workers) await w.stop(5_000);
+    await connection.close();
+    await server?.stop();
+  }
+}
+
+/** Totals for a list of outcomes. */
+export function summarize(outcomes: Outcome[]): { duplicates: number; orphans: number } {
+  return {
+    duplicates: outcomes.reduce((n, o) => n + total(o.duplicates), 0),
+    orphans: outcomes.reduce((n, o) => n + orphanCount(o.orphans), 0),
+  };
+}
+
+/** The crash matrix: every phase of every procedure, in an order where each deploy builds on the last. */
+export function crashMatrix(quick = false): { procedure: Procedure; phase: CrashPhase }[] {
+  if (quick) return QUICK_CRASHES;
+  return (['immutable', 'partial', 'mutable'] as const).flatMap((procedure) => PHASES_OF[procedure].map((phase) => ({ procedure, phase })));
+}
+
+/** The representative subset (jest's crash-quick test and `reliability --quick`): a long AWS wait, and a live fleet mid-batch. */
+export const QUICK_CRASHES: { procedure: Procedure; phase: CrashPhase }[] = [
+  { procedure: 'immutable', phase: 'image-pending' },
+  { procedure: 'mutable', phase: 'syncing' },
+];
