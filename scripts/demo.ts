@@ -91,7 +91,9 @@ async function main(): Promise<void> {
   }
   say('\nThe stack stays up: open the Web UI, curl the load balancers, run more deploys:');
   say(`  export ${['TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'].map((k) => `${k}=${stack.env[k]}`).join(' ')}`);
-  say(`  node dist/src/client.js deploy --procedure immutable --spec examples/deploy-spec.sandbox.yaml --env ${ENV} --version 1.0.1 --artifact file://... --wait`);
+  say('  sh examples/build-artifact.sh 3.0.1 .hybrid-deploy/artifacts');
+  say(`  node dist/src/client.js deploy --procedure mutable --spec examples/deploy-spec.sandbox.yaml --env ${ENV} --version 3.0.1 \\`);
+  say(`      --artifact file://${join(ROOT, '.hybrid-deploy', 'artifacts', 'example-app-3.0.1.tar.gz')} --wait`);
   say('Ctrl-C stops everything.');
 }
 
