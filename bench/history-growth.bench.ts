@@ -4,21 +4,19 @@
  * child. The parent stays flat; the child grows by a fixed amount per batch and continues as new
  * before Temporal's limits (51,200 events, warnings at 10,240) come near.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { parse as parseYaml } from 'yaml';
 import { DEFAULT_SANDBOX_CONFIG, startSandbox } from '../sandbox';
 import { startTemporalDevServer } from '../sandbox/stack/temporal-dev-server';
 import { createAwsClients } from '../src/activities/aws/clients';
 import { createDeployWorker } from '../src/deploy-worker';
 import { parseDeploySpec } from '../src/spec/load';
 import type { DeployRequest } from '../src/spec/request';
+import { buildExampleArtifact, readExampleSpec } from '../examples/example-app';
 
-const ROOT = join(__dirname, '..', '..');
 const SIZES = [10, 30, 60];
 
 async function eventsOf(client: Client, workflowId: string): Promise<number[]> {
@@ -40,15 +38,11 @@ export async function run(): Promise<void> {
   const taskQueue = 'bench-history';
   const worker = await createDeployWorker({ connection: workerConnection, taskQueue, activityDeps: { clients: aws, pollIntervalMs: 100 } });
   const running = worker.run();
-  const artifact = (version: string) => {
-    const out = execFileSync('sh', [join(ROOT, 'examples', 'build-artifact.sh'), version, work], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const { artifact: url, sha256 } = JSON.parse(out.trim().split('\n').pop()!);
-    return { url, sha256 };
-  };
+  const artifact = (version: string) => buildExampleArtifact(version, work);
   const rows: string[] = [];
   try {
     for (const size of SIZES) {
-      const raw = parseYaml(readFileSync(join(ROOT, 'examples', 'deploy-spec.sandbox.yaml'), 'utf8'));
+      const raw = readExampleSpec();
       raw.regions = ['us-east-1'];
       delete raw.regionSettings['us-west-2'];
       raw.regionSettings['us-east-1'].desiredCount = size;

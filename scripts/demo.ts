@@ -1,10 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/default-config';
 import { startLocalStack, type LocalStack } from '../sandbox/stack/local-stack';
 import { projectRoot } from '../sandbox/stack/project-root';
+import { buildExampleArtifact, EXAMPLE_SPEC_FILE } from '../examples/example-app';
 
 /**
  * The main job (`npm run demo`): start the local stack, deploy the example app through the CLI
@@ -12,7 +13,7 @@ import { projectRoot } from '../sandbox/stack/project-root';
  * `--exit --json`: stop after the deploys and print one JSON summary as the last output.
  */
 const ROOT = projectRoot();
-const SPEC = join(ROOT, 'examples', 'deploy-spec.sandbox.yaml');
+const SPEC = EXAMPLE_SPEC_FILE;
 const APP = 'example-app';
 const ENV = 'demo';
 
@@ -133,15 +134,8 @@ async function terminateStaleDemo(stack: LocalStack): Promise<void> {
   }
 }
 
-function buildArtifact(version: string): { artifact: string; sha256: string } {
-  const out = join(ROOT, '.hybrid-deploy', 'artifacts');
-  mkdirSync(out, { recursive: true });
-  const stdout = execFileSync('sh', [join(ROOT, 'examples', 'build-artifact.sh'), version, out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return JSON.parse(stdout.trim().split('\n').pop()!);
-}
-
 async function deploy(stack: LocalStack, plan: DeployPlan, say: (line: string) => void): Promise<DeploySummary> {
-  const { artifact, sha256 } = buildArtifact(plan.version);
+  const { url: artifact, sha256 } = buildExampleArtifact(plan.version, join(ROOT, '.hybrid-deploy', 'artifacts'));
   say(`\n${plan.procedure} deploy of ${APP} ${plan.version}…`);
   const started = Date.now();
   const args = [

@@ -1,17 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { stringify as toYaml } from 'yaml';
 import { startSandbox } from '../sandbox';
 import { projectRoot } from '../sandbox/stack/project-root';
 import { startTemporalDevServer } from '../sandbox/stack/temporal-dev-server';
 import { createAwsClients } from '../src/activities/aws/clients';
 import { exec } from '../src/cli/exec';
 import { createDeployWorker } from '../src/deploy-worker';
+import { buildExampleArtifact, readExampleSpec } from '../examples/example-app';
 
 /**
  * Records the workflow histories that `test/workflows/replay.test.ts` replays against the current
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 async function deployAll(client: Client, taskQueue: string, work: string): Promise<Recording[]> {
   const recordings: Recording[] = [];
   const spec = (change?: (s: Record<string, any>) => void) => {
-    const s = parseYaml(readFileSync(join(ROOT, 'examples', 'deploy-spec.sandbox.yaml'), 'utf8'));
+    const s = readExampleSpec();
     s.regions = [REGION];
     s.regionSettings = { [REGION]: s.regionSettings[REGION] };
     s.timeouts.heartbeat = 5;
@@ -87,8 +87,7 @@ async function deployAll(client: Client, taskQueue: string, work: string): Promi
     return file;
   };
   const deploy = async (name: string, procedure: string, version: string, expectCode: number, specFile = spec(), extra: string[] = []) => {
-    const out = execFileSync('sh', [join(ROOT, 'examples', 'build-artifact.sh'), version, join(work, 'artifacts')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const { artifact, sha256 } = JSON.parse(out.trim().split('\n').pop()!);
+    const { url: artifact, sha256 } = buildExampleArtifact(version, join(work, 'artifacts'));
     let stdout = '';
     let stderr = '';
     const code = await exec(
@@ -102,8 +101,7 @@ async function deployAll(client: Client, taskQueue: string, work: string): Promi
   };
   /** A bake alone (`hybrid-deploy bake`), as the nightly schedule starts it. */
   const bake = async (name: string, version: string) => {
-    const out = execFileSync('sh', [join(ROOT, 'examples', 'build-artifact.sh'), version, join(work, 'artifacts')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const { artifact, sha256 } = JSON.parse(out.trim().split('\n').pop()!);
+    const { url: artifact, sha256 } = buildExampleArtifact(version, join(work, 'artifacts'));
     let stdout = '';
     const code = await exec(
       ['bake', '--spec', spec(), '--env', ENV, '--version', version, '--artifact', artifact, '--sha256', sha256, '--wait', '--json', '--task-queue', taskQueue],

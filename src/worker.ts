@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { createAwsClients } from './activities/aws/clients';
 import { rateLimitsFromEnv } from './activities/aws/rate-limit';
 import { DEFAULT_POLL_INTERVAL_MS } from './activities/deps';
 import { createDeployWorker, DEFAULT_WORKFLOW_BUNDLE } from './deploy-worker';
 import { TASK_QUEUE } from './task-queue';
+import { loadTemporalSettings } from './temporal-settings';
 
 /**
  * The production worker. Temporal settings come from Temporal's environment config
@@ -19,13 +19,13 @@ async function main(): Promise<void> {
   // of tripping EC2's throttling; HYBRID_DEPLOY_RATE_LIMITS=off turns them off, a JSON table
   // changes them. Read first: a bad value stops the worker before it connects or takes work.
   const rateLimits = rateLimitsFromEnv(process.env);
-  const { connectionOptions, namespace } = loadClientConnectConfig();
-  const connection = await NativeConnection.connect({ ...connectionOptions, address: connectionOptions.address ?? 'localhost:7233' });
+  const { connectionOptions, address, namespace } = loadTemporalSettings();
+  const connection = await NativeConnection.connect({ ...connectionOptions, address });
   const clients = createAwsClients({ rateLimits });
   const pollIntervalMs = Number(process.env.HYBRID_DEPLOY_POLL_INTERVAL_MS ?? DEFAULT_POLL_INTERVAL_MS);
   const worker = await createDeployWorker({
     connection,
-    namespace: namespace ?? 'default',
+    namespace,
     taskQueue: process.env.HYBRID_DEPLOY_TASK_QUEUE ?? TASK_QUEUE,
     activityDeps: { clients, pollIntervalMs },
     workflowBundlePath: process.env.HYBRID_DEPLOY_WORKFLOW_BUNDLE ?? DEFAULT_WORKFLOW_BUNDLE,

@@ -1,16 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { stringify as toYaml } from 'yaml';
 import { startSandbox, type RunningSandbox, type Timings } from '../../sandbox';
-import { projectRoot } from '../../sandbox/stack/project-root';
 import { startTemporalDevServer, type TemporalDevServer } from '../../sandbox/stack/temporal-dev-server';
 import { exec } from '../../src/cli/exec';
 import type { Procedure } from '../../src/spec/request';
 import { spawnWorker, type WorkerProcess } from './worker-process';
+import { buildExampleArtifact, readExampleSpec } from '../../examples/example-app';
 
 /**
  * Slow enough to hit every phase with a poll of the workflow's pending activities, fast enough
@@ -89,7 +88,7 @@ export class DurabilityWorld {
 
   /** The example spec with the crash-friendly heartbeat timeout (and any change); returns its path. */
   spec(change?: (spec: Record<string, any>) => void): string {
-    const spec = parseYaml(readFileSync(join(projectRoot(), 'examples', 'deploy-spec.sandbox.yaml'), 'utf8'));
+    const spec = readExampleSpec();
     spec.timeouts.heartbeat = HEARTBEAT_SECONDS;
     change?.(spec);
     const file = join(this.workDir, `spec-${++this.specCounter}.yaml`);
@@ -99,18 +98,13 @@ export class DurabilityWorld {
 
   /** The parsed spec (the default one), for fleet sizes and region lists. */
   specObject(): { regions: string[]; regionSettings: Record<string, { desiredCount: number }>; postDeploy: string[] } {
-    return parseYaml(readFileSync(join(projectRoot(), 'examples', 'deploy-spec.sandbox.yaml'), 'utf8'));
+    return readExampleSpec() as ReturnType<DurabilityWorld['specObject']>;
   }
 
   /** Builds (once) the example app's artifact of a version. */
   artifact(version: string): { url: string; sha256: string } {
     if (!this.artifacts.has(version)) {
-      const out = execFileSync('sh', [join(projectRoot(), 'examples', 'build-artifact.sh'), version, join(this.workDir, 'artifacts')], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      const { artifact, sha256 } = JSON.parse(out.trim().split('\n').pop()!);
-      this.artifacts.set(version, { url: artifact, sha256 });
+      this.artifacts.set(version, buildExampleArtifact(version, join(this.workDir, 'artifacts')));
     }
     return this.artifacts.get(version)!;
   }

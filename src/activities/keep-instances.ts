@@ -1,4 +1,5 @@
-import { CreateTagsCommand, DescribeInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { createTags } from './aws/create-tags';
 import { awsCall } from './aws/errors';
 import type { Role } from './aws/tags';
 import { waitFor } from './aws/wait';
@@ -27,8 +28,7 @@ export function createKeepInstances(deps: ActivityDeps) {
     const ec2 = clients.ec2(input.region);
     const ids = [...new Set([...(input.instanceIds ?? []), ...(input.ownedBy ? await ownedInstances(ec2, input.ownedBy) : [])])];
     if (ids.length === 0) return { kept: [] };
-    const Tags = Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value }));
-    await awsCall(`ec2:CreateTags on ${ids.join(', ')}`, () => ec2.send(new CreateTagsCommand({ Resources: ids, Tags })));
+    await createTags(ec2, ids, input.tags);
     await waitFor({
       what: `${ids.join(', ')} in ${input.region} to stop`,
       timeoutSeconds: input.timeoutSeconds,

@@ -1,6 +1,4 @@
-import { CreateTagsCommand } from '@aws-sdk/client-ec2';
-import { awsCall } from './aws/errors';
-import { chunk } from './run-commands';
+import { createTags } from './aws/create-tags';
 import type { ActivityDeps } from './deps';
 
 /**
@@ -9,9 +7,6 @@ import type { ActivityDeps } from './deps';
  */
 export function createTagInstances({ clients }: ActivityDeps) {
   return async function tagInstances(input: { region: string; instanceIds: string[]; tags: Record<string, string> }): Promise<void> {
-    const Tags = Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value }));
-    for (const batch of chunk(input.instanceIds, 1000)) {
-      await awsCall(`ec2:CreateTags on ${batch.length} instance(s)`, () => clients.ec2(input.region).send(new CreateTagsCommand({ Resources: batch, Tags })));
-    }
+    await createTags(clients.ec2(input.region), input.instanceIds, input.tags);
   };
 }

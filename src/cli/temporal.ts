@@ -1,11 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
-import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { loadTemporalSettings } from '../temporal-settings';
 import { CliError, ErrorCode, Fault } from './errors';
 import { ExitCode } from './exit-codes';
 
-/** Where the SDK connects when neither the environment nor a profile names an address. */
-export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
-export const DEFAULT_NAMESPACE = 'default';
 /** A CLI should say "unreachable" quickly rather than wait the SDK's default 10 s. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -20,17 +17,10 @@ export interface ConnectClientOptions {
   connectTimeoutMs?: number;
 }
 
-/**
- * Loads Temporal's client settings the way every Temporal tool does (`@temporalio/envconfig`):
- * the profile file (`TEMPORAL_CONFIG_FILE` or the default path, profile `TEMPORAL_PROFILE`),
- * overridden by `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS*`
- * and `TEMPORAL_GRPC_META_*`, so the same CLI reaches a dev server, self-hosted Temporal and
- * Temporal Cloud. A broken profile is the user's to fix (exit 2).
- */
-export function loadTemporalConfig(env: NodeJS.ProcessEnv): ClientConnectConfig & { address: string; namespace: string } {
-  let config: ClientConnectConfig;
+/** The environment's Temporal settings ({@link loadTemporalSettings}); a broken profile is the user's to fix (exit 2). */
+export function loadTemporalConfig(env: NodeJS.ProcessEnv): ReturnType<typeof loadTemporalSettings> {
   try {
-    config = loadClientConnectConfig({ overrideEnvVars: definedOnly(env) });
+    return loadTemporalSettings(env);
   } catch (error) {
     throw new CliError(ErrorCode.TEMPORAL_CONFIG_INVALID, `the Temporal client configuration is invalid: ${(error as Error).message}`, {
       exitCode: ExitCode.INVALID_INPUT,
@@ -38,11 +28,6 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv): ClientConnectConfig 
       cause: error,
     });
   }
-  return {
-    ...config,
-    address: config.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS,
-    namespace: config.namespace ?? DEFAULT_NAMESPACE,
-  };
 }
 
 /** Connects a {@link Client} from the environment's Temporal settings; unreachable → exit 4. */
@@ -72,10 +57,4 @@ export function unreachable(address: string, error: unknown): CliError {
     `cannot reach Temporal at ${address}: ${message} (start it with npm run demo, or set TEMPORAL_ADDRESS)`,
     { exitCode: ExitCode.SYSTEM_ERROR, fault: Fault.SYSTEM, cause: error },
   );
-}
-
-function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
 }

@@ -14,9 +14,7 @@ import type { DeployResult } from './messages';
 export async function fullyImmutableDeploy(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
     const { spec } = run;
-    run.phase('resolving');
-    const { imageId: baseImageId } = await run.tools.resolveBaseImage({ region: spec.regions[0], baseImage: spec.baseImage });
-    const baked = await bakeImage(run, baseImageId);
+    const baked = await bakeImage(run);
     run.phase('launching');
     const fleets = await allOrCancel(
       spec.regions.map((region) => async () => launchAndVerify(run, region, await imageInRegion(run, region, baked), { placeRelease: false })),

@@ -13,9 +13,7 @@ import type { DeployResult } from './messages';
 export async function nightlyBake(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
     const { spec } = run;
-    run.phase('resolving');
-    const { imageId: baseImageId } = await run.tools.resolveBaseImage({ region: spec.regions[0], baseImage: spec.baseImage });
-    const baked = await bakeImage(run, baseImageId);
+    const baked = await bakeImage(run);
     run.phase('copying');
     const imageIds = await allOrCancel(spec.regions.map((region) => () => imageInRegion(run, region, baked)));
     run.compensations.commit();

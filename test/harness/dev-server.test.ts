@@ -33,8 +33,9 @@ describe('the Temporal dev server harness', () => {
     );
     expect(result).toBe(`hello ops from worker pid ${process.pid}`);
     const history = await client.workflow.getHandle(`hello-${taskQueue}`).fetchHistory();
-    const types = history.events?.map((event) => event.eventType) ?? [];
-    expect(types.length).toBeGreaterThan(5);
+    // The server recorded the activity round trip: proof the worker, not the test, ran it.
+    const completed = history.events?.filter((event) => event.activityTaskCompletedEventAttributes) ?? [];
+    expect(completed).toHaveLength(1);
   });
 
   it('has the Deploy* search attributes registered as Keyword', async () => {

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { stringify as toYaml } from 'yaml';
+import { buildExampleArtifact, readExampleSpec } from '../../examples/example-app';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_SANDBOX_CONFIG, startSandbox, type RunningSandbox, type ProfileName, type Timings } from '../../sandbox';
 import { createAwsClients, type AwsClients } from '../../src/activities/aws/clients';
@@ -17,7 +18,7 @@ import { exec } from '../../src/cli/exec';
 import { connectTestClient, connectTestWorker, testTemporalAddress, uniqueTaskQueue } from './temporal';
 
 const ROOT = join(__dirname, '..', '..');
-export const EXAMPLE_SPEC = join(ROOT, 'examples', 'deploy-spec.sandbox.yaml');
+export { EXAMPLE_SPEC_FILE as EXAMPLE_SPEC } from '../../examples/example-app';
 
 /** One CLI invocation's outcome. */
 export interface CliRun {
@@ -122,9 +123,7 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
     },
     artifact(version) {
       if (!artifacts.has(version)) {
-        const out = execFileSync('sh', [join(ROOT, 'examples', 'build-artifact.sh'), version, join(work, 'artifacts')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-        const { artifact, sha256 } = JSON.parse(out.trim().split('\n').pop()!);
-        artifacts.set(version, { url: artifact, sha256 });
+        artifacts.set(version, buildExampleArtifact(version, join(work, 'artifacts')));
       }
       return artifacts.get(version)!;
     },
@@ -164,7 +163,7 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
       }
     },
     spec(change) {
-      const spec = parseYaml(readFileSync(EXAMPLE_SPEC, 'utf8'));
+      const spec = readExampleSpec();
       spec.timeouts.heartbeat = 5;
       change?.(spec);
       const file = join(work, `spec-${++specCounter}.yaml`);

@@ -10,17 +10,19 @@ export interface BakedImage {
 }
 
 /**
- * The bake, made of the same tools the faster procedures use: launch a builder from the base
- * image, place the release on it with syncCode (provisioning the bake's packages first), check
+ * The bake, made of the same tools the faster procedures use: resolve the spec's base image
+ * (an AMI id or an SSM parameter) in the bake region, launch a builder from it, place the release on it with syncCode (provisioning the bake's packages first), check
  * it answers, make the image, terminate the builder. Undo steps terminate the builder and
  * deregister the image if anything after fails; with `bake.keepBuilderOnFailure` the builder is
  * kept instead (see {@link builderUndo}).
  */
-export async function bakeImage(run: DeployRun, baseImageId: string): Promise<BakedImage> {
+export async function bakeImage(run: DeployRun): Promise<BakedImage> {
   const { spec, owner, tools, compensations, request } = run;
   const region = spec.regions[0];
   const settings = run.settings(region);
   const timeouts = spec.timeouts;
+  run.phase('resolving');
+  const { imageId: baseImageId } = await tools.resolveBaseImage({ region, baseImage: spec.baseImage });
   run.phase('baking');
   run.region(region, { phase: 'baking' });
 

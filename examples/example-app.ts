@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+/** This folder in the checkout; compiled, this file runs from dist/examples/, which holds no data files. */
+const EXAMPLES_DIR = existsSync(join(__dirname, 'build-artifact.sh')) ? __dirname : join(__dirname, '..', '..', 'examples');
+
+/** The example app's deploy spec for the sandbox. */
+export const EXAMPLE_SPEC_FILE = join(EXAMPLES_DIR, 'deploy-spec.sandbox.yaml');
+
+/** A built release of the example app. */
+export interface ExampleArtifact {
+  /** `file:///…/example-app-<version>.tar.gz` */
+  url: string;
+  sha256: string;
+}
+
+/**
+ * Builds the example app's release artifact with `examples/build-artifact.sh` (deterministic:
+ * the same version always gives the same sha256) into `outDir`.
+ */
+export function buildExampleArtifact(version: string, outDir: string): ExampleArtifact {
+  const stdout = execFileSync('sh', [join(EXAMPLES_DIR, 'build-artifact.sh'), version, outDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const { artifact, sha256 } = JSON.parse(stdout.trim().split('\n').pop()!) as { artifact: string; sha256: string };
+  return { url: artifact, sha256 };
+}
+
+/** The example spec as a plain object, to change before writing it out or validating it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function readExampleSpec(): Record<string, any> {
+  return parseYaml(readFileSync(EXAMPLE_SPEC_FILE, 'utf8'));
+}
