@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { DEFAULT_SANDBOX_CONFIG, startSandbox } from '../sandbox';
-import { startTemporalDevServer } from '../sandbox/stack/temporal-dev-server';
-import { createAwsClients } from '../src/activities/aws/clients';
+import { startTemporalDevServer } from '../harness/stack/temporal-dev-server';
+import { createAwsClients } from '../src/aws/clients';
 import { createDeployWorker } from '../src/deploy-worker';
-import { parseDeploySpec } from '../src/spec/load';
-import type { DeployRequest } from '../src/spec/request';
+import { parseDeploySpec } from '../src/request/load';
+import type { DeployRequest } from '../src/contracts';
 import { buildExampleArtifact, readExampleSpec } from '../examples/example-app';
 
 const SIZES = [10, 30, 60];

@@ -21,8 +21,8 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { BASE_IMAGE_IDS, startSandbox, type RunningSandbox } from '../sandbox';
-import { createAwsClients } from '../src/activities/aws/clients';
-import { RateLimiter } from '../src/activities/aws/rate-limit';
+import { createAwsClients } from '../src/aws/clients';
+import { RateLimiter } from '../src/aws/rate-limit';
 
 const REGION = 'us-east-1';
 const POLLS = 8;

@@ -3,8 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/default-config';
-import { startLocalStack, type LocalStack } from '../sandbox/stack/local-stack';
-import { projectRoot } from '../sandbox/stack/project-root';
+import { startLocalStack, type LocalStack } from '../harness/stack/local-stack';
+import { packageRoot } from '../src/package-root';
 import { buildExampleArtifact, EXAMPLE_SPEC_FILE } from '../examples/example-app';
 
 /**
@@ -12,7 +12,7 @@ import { buildExampleArtifact, EXAMPLE_SPEC_FILE } from '../examples/example-app
  * exactly as CI would, print where to look, and keep the stack up until Ctrl-C.
  * `--exit --json`: stop after the deploys and print one JSON summary as the last output.
  */
-const ROOT = projectRoot();
+const ROOT = packageRoot();
 const SPEC = EXAMPLE_SPEC_FILE;
 const APP = 'example-app';
 const ENV = 'demo';

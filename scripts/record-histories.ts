@@ -6,9 +6,9 @@ import { temporal as proto } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { stringify as toYaml } from 'yaml';
 import { startSandbox } from '../sandbox';
-import { projectRoot } from '../sandbox/stack/project-root';
-import { startTemporalDevServer } from '../sandbox/stack/temporal-dev-server';
-import { createAwsClients } from '../src/activities/aws/clients';
+import { packageRoot } from '../src/package-root';
+import { startTemporalDevServer } from '../harness/stack/temporal-dev-server';
+import { createAwsClients } from '../src/aws/clients';
 import { exec } from '../src/cli/exec';
 import { createDeployWorker } from '../src/deploy-worker';
 import { buildExampleArtifact, readExampleSpec } from '../examples/example-app';
@@ -25,7 +25,7 @@ import { buildExampleArtifact, readExampleSpec } from '../examples/example-app';
  * (`History.toObject` with longs, enums and bytes as strings; `History.fromObject` reads it back). Re-record only when a change to workflow code is *meant* to break old histories;
  * see test/fixtures/histories/README.md.
  */
-const ROOT = projectRoot();
+const ROOT = packageRoot();
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
 const APP = 'example-app';
 const ENV = 'fixtures';

@@ -10,9 +10,9 @@
  * Everything it starts (sandbox, dev servers, worker children) it stops, also on failure.
  * Needs `npm run build` first (the npm script does it).
  */
-import { orphanCount, total } from './lib/audit';
-import { DurabilityWorld } from './lib/durability-world';
-import { crashMatrix, DeployChain, runCrash, runServerRestart, runThrottled, summarize, type Outcome } from './lib/scenarios';
+import { orphanCount, total } from '../harness/durability/audit';
+import { DurabilityWorld } from '../harness/durability/durability-world';
+import { crashMatrix, DeployChain, runCrash, runServerRestart, runThrottled, summarize, type Outcome } from '../harness/durability/scenarios';
 
 interface Options {
   quick: boolean;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { NativeConnection } from '@temporalio/worker';
-import { createAwsClients } from './activities/aws/clients';
-import { rateLimitsFromEnv } from './activities/aws/rate-limit';
+import { createAwsClients } from './aws/clients';
+import { rateLimitsFromEnv } from './aws/rate-limit';
 import { DEFAULT_POLL_INTERVAL_MS } from './activities/deps';
 import { createDeployWorker, DEFAULT_WORKFLOW_BUNDLE } from './deploy-worker';
 import { TASK_QUEUE } from './task-queue';
@@ -11,7 +11,7 @@ import { loadTemporalSettings } from './temporal-settings';
  * The production worker. Temporal settings come from Temporal's environment config
  * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, or a profile file), AWS
  * credentials from the default provider chain; neither ever travels in a workflow's input.
- * AWS calls go through a shared client-side rate limiter (see activities/aws/rate-limit.ts).
+ * AWS calls go through a shared client-side rate limiter (see aws/rate-limit/).
  * SIGINT/SIGTERM drain it: running activities get the grace time to finish or heartbeat.
  */
 async function main(): Promise<void> {

@@ -1,11 +1,10 @@
 import { CreateImageCommand, DescribeInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { Context } from '@temporalio/activity';
-import { awsCall, hasAwsCode } from './aws/errors';
-import { findImageByName, waitUntilImageAvailable } from './aws/images';
-import { ownershipTags, Roles, TagKeys } from './aws/tags';
-import { waitFor } from './aws/wait';
+import { awsCall, hasAwsCode } from '../aws/errors';
+import { findImageByName, waitUntilImageAvailable } from '../aws/images';
+import { waitFor } from '../aws/wait';
 import type { ActivityDeps } from './deps';
-import type { BakeAmiInput } from './types';
+import { type BakeAmiInput, type BakeAmiOutput, ownershipTags, Roles, TagKeys } from '../contracts';
 
 /**
  * Makes the image: stop the builder (the clean path: no reboot, consistent disk), CreateImage
@@ -14,7 +13,7 @@ import type { BakeAmiInput } from './types';
  * failing on `InvalidAMIName.Duplicate` or starting over.
  */
 export function createBakeAmi({ clients, pollIntervalMs }: ActivityDeps) {
-  return async function bakeAmi(input: BakeAmiInput): Promise<{ imageId: string; imageName: string }> {
+  return async function bakeAmi(input: BakeAmiInput): Promise<BakeAmiOutput> {
     const ec2 = clients.ec2(input.region);
     let image = await findImageByName(ec2, input.imageName);
     if (!image) {

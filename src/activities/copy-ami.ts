@@ -1,11 +1,10 @@
 import { CopyImageCommand, CreateTagsCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { Context } from '@temporalio/activity';
-import { awsCall } from './aws/errors';
-import { findImageByName, waitUntilImageAvailable } from './aws/images';
-import { clientToken } from './aws/naming';
-import { ownershipTags, Roles, TagKeys } from './aws/tags';
+import { awsCall } from '../aws/errors';
+import { findImageByName, waitUntilImageAvailable } from '../aws/images';
+import { clientToken } from '../aws/client-token';
 import type { ActivityDeps } from './deps';
-import type { CopyAmiInput } from './types';
+import { type CopyAmiInput, type CopyAmiOutput, ownershipTags, Roles, TagKeys } from '../contracts';
 
 /**
  * Copies a baked image into another region under the same name and tags, and waits until it is
@@ -13,7 +12,7 @@ import type { CopyAmiInput } from './types';
  * that is already under way is awaited, never started twice.
  */
 export function createCopyAmi({ clients, pollIntervalMs }: ActivityDeps) {
-  return async function copyAmi(input: CopyAmiInput): Promise<{ imageId: string }> {
+  return async function copyAmi(input: CopyAmiInput): Promise<CopyAmiOutput> {
     const ec2 = clients.ec2(input.region);
     let imageId = (await findImageByName(ec2, input.imageName))?.ImageId;
     if (!imageId) {

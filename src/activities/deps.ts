@@ -1,4 +1,4 @@
-import type { AwsClients } from './aws/clients';
+import type { AwsClients } from '../aws/clients';
 
 /** What every activity is built from: injected so tests and the worker choose them. */
 export interface ActivityDeps {

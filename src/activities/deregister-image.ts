@@ -1,7 +1,8 @@
 import { DeregisterImageCommand } from '@aws-sdk/client-ec2';
-import { awsCall } from './aws/errors';
-import { findImageByName } from './aws/images';
+import { awsCall } from '../aws/errors';
+import { findImageByName } from '../aws/images';
 import type { ActivityDeps } from './deps';
+import type { DeregisterImageInput, DeregisterImageOutput } from '../contracts';
 
 /**
  * Compensation for bakeAmi and copyAmi: deregisters the image with this name in a region, if
@@ -9,7 +10,7 @@ import type { ActivityDeps } from './deps';
  * found too). Idempotent.
  */
 export function createDeregisterImage({ clients }: ActivityDeps) {
-  return async function deregisterImage(input: { region: string; imageName: string }): Promise<{ deregistered?: string }> {
+  return async function deregisterImage(input: DeregisterImageInput): Promise<DeregisterImageOutput> {
     const ec2 = clients.ec2(input.region);
     const image = await findImageByName(ec2, input.imageName);
     if (!image?.ImageId) return {};

@@ -1,22 +1,14 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { awsCall } from './aws/errors';
-import { Roles, TagKeys, tagValue } from './aws/tags';
+import { awsCall } from '../aws/errors';
 import type { ActivityDeps } from './deps';
-import type { FindFleetInput } from './types';
-
-/** A live fleet member: its id, address and the version it was launched or last synced with. */
-export interface FleetMember {
-  instanceId: string;
-  privateIp: string;
-  version: string;
-}
+import { type FindFleetInput, type FindFleetOutput, type FleetMember, Roles, TagKeys, tagValue } from '../contracts';
 
 /**
  * Finds the live fleet of an app and environment in a region: instances hybrid-deploy launched
  * as the fleet (by tag), pending or running. Instances it did not create are never touched.
  */
 export function createFindFleet({ clients }: ActivityDeps) {
-  return async function findFleet(input: FindFleetInput): Promise<{ instances: FleetMember[] }> {
+  return async function findFleet(input: FindFleetInput): Promise<FindFleetOutput> {
     const ec2 = clients.ec2(input.region);
     const instances: FleetMember[] = [];
     let NextToken: string | undefined;

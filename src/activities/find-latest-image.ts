@@ -1,16 +1,8 @@
 import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
-import { awsCall } from './aws/errors';
-import { Roles, TagKeys, tagValue } from './aws/tags';
+import { awsCall } from '../aws/errors';
 import type { ActivityDeps } from './deps';
-
-/** An image from the catalog. */
-export interface CatalogImage {
-  imageId: string;
-  imageName: string;
-  version: string;
-  bakedAt: string;
-}
+import { type FindLatestImageInput, type FindLatestImageOutput, Roles, TagKeys, tagValue } from '../contracts';
 
 /** When an image was baked: its catalog tag, or its creation date for an untagged copy. */
 function bakedAt(image: Image): string {
@@ -23,7 +15,7 @@ function bakedAt(image: Image): string {
  * fails fast — non-retryable, naming the region and suggesting a bake.
  */
 export function createFindLatestImage({ clients }: ActivityDeps) {
-  return async function findLatestImage(input: { region: string; app: string }): Promise<CatalogImage> {
+  return async function findLatestImage(input: FindLatestImageInput): Promise<FindLatestImageOutput> {
     const { Images } = await awsCall(`ec2:DescribeImages catalog of ${input.app}`, () =>
       clients.ec2(input.region).send(
         new DescribeImagesCommand({

@@ -1,21 +1,10 @@
 import { DescribeInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
-import { createTags } from './aws/create-tags';
-import { awsCall } from './aws/errors';
-import type { Role } from './aws/tags';
-import { waitFor } from './aws/wait';
+import { createTags } from '../aws/create-tags';
+import { awsCall } from '../aws/errors';
+import { waitFor } from '../aws/wait';
 import type { ActivityDeps } from './deps';
-import { ownedInstances } from './terminate-instances';
-
-/** Which instances to keep, and the tags that say why and until when. */
-export interface KeepInstancesInput {
-  region: string;
-  instanceIds?: string[];
-  /** Every live instance a run created in a role (found by tag, so a launch cut short is found too). */
-  ownedBy?: { workflowId: string; runId: string; role: Role };
-  /** E.g. `hybrid-deploy:expires-at`: the reaper terminates the instance once that time has passed. */
-  tags: Record<string, string>;
-  timeoutSeconds: number;
-}
+import { ownedInstances } from '../aws/owned-instances';
+import type { KeepInstancesInput, KeepInstancesOutput } from '../contracts';
 
 /**
  * The debugging alternative to terminating a failed builder: tags it (with an expiry the reaper
@@ -24,7 +13,7 @@ export interface KeepInstancesInput {
  */
 export function createKeepInstances(deps: ActivityDeps) {
   const { clients, pollIntervalMs } = deps;
-  return async function keepInstances(input: KeepInstancesInput): Promise<{ kept: string[] }> {
+  return async function keepInstances(input: KeepInstancesInput): Promise<KeepInstancesOutput> {
     const ec2 = clients.ec2(input.region);
     const ids = [...new Set([...(input.instanceIds ?? []), ...(input.ownedBy ? await ownedInstances(ec2, input.ownedBy) : [])])];
     if (ids.length === 0) return { kept: [] };

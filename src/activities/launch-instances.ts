@@ -1,12 +1,11 @@
 import { DescribeInstancesCommand, RunInstancesCommand, type _InstanceType, type Instance } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import { ApplicationFailure } from '@temporalio/common';
-import { awsCall } from './aws/errors';
-import { clientToken } from './aws/naming';
-import { ownershipTags } from './aws/tags';
-import { waitFor } from './aws/wait';
+import { awsCall } from '../aws/errors';
+import { clientToken } from '../aws/client-token';
+import { waitFor } from '../aws/wait';
 import type { ActivityDeps } from './deps';
-import type { InstanceRef, LaunchInstancesInput } from './types';
+import { type LaunchInstancesInput, type LaunchInstancesOutput, ownershipTags } from '../contracts';
 
 /** Spreads `count` instances over the subnets as evenly as possible. */
 export function spreadOverSubnets(count: number, subnetIds: string[]): { subnetId: string; count: number }[] {
@@ -21,7 +20,7 @@ export function spreadOverSubnets(count: number, subnetIds: string[]): { subnetI
  * ClientToken derived from the run and the step, so a retry gets the same instances back.
  */
 export function createLaunchInstances({ clients, pollIntervalMs }: ActivityDeps) {
-  return async function launchInstances(input: LaunchInstancesInput): Promise<{ instances: InstanceRef[] }> {
+  return async function launchInstances(input: LaunchInstancesInput): Promise<LaunchInstancesOutput> {
     const ec2 = clients.ec2(input.region);
     const tags = ownershipTags(input.owner, input.role, input.extraTags, input.userTags);
     const instanceIds: string[] = [];

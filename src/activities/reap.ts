@@ -1,33 +1,10 @@
 import { DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand, type Image, type Instance } from '@aws-sdk/client-ec2';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
-import { awsCall } from './aws/errors';
-import { Roles, TagKeys, tagValue } from './aws/tags';
+import { awsCall } from '../aws/errors';
 import type { ActivityDeps, WorkflowLookup } from './deps';
 import { createTerminateInstances } from './terminate-instances';
-
-/** Input of {@link reapExpired}: one region. */
-export interface ReapInput {
-  region: string;
-  /** Only resources tagged with this app (a spec's app); every hybrid-deploy resource when omitted. */
-  app?: string;
-  /** The time to judge expiry and age by (ISO); the reaper workflow passes its own clock. */
-  now: string;
-  /** A builder without an expiry older than this, whose deploy is not running, is an orphan. */
-  maxBuilderAgeHours: number;
-  /** Report what would be removed; remove nothing. */
-  dryRun: boolean;
-  timeoutSeconds: number;
-}
-
-/** One resource the reaper removed (or, in a dry run, would remove), and why. */
-export interface ReapedResource {
-  kind: 'instance' | 'image';
-  id: string;
-  region: string;
-  reason: string;
-  name?: string;
-}
+import { type ReapedResource, type ReapInput, type ReapOutput, Roles, TagKeys, tagValue } from '../contracts';
 
 /** Statuses of a run that will never again need what it created. */
 const CLOSED_BADLY = new Set(['FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
@@ -59,7 +36,7 @@ export function workflowLookup(client: Client): WorkflowLookup {
  */
 export function createReapExpired(deps: ActivityDeps) {
   const terminate = createTerminateInstances(deps);
-  return async function reapExpired(input: ReapInput): Promise<{ removed: ReapedResource[] }> {
+  return async function reapExpired(input: ReapInput): Promise<ReapOutput> {
     const ec2 = deps.clients.ec2(input.region);
     const now = Date.parse(input.now);
     const maxAgeMs = input.maxBuilderAgeHours * 3_600_000;

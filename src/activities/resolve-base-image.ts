@@ -1,15 +1,16 @@
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { ApplicationFailure } from '@temporalio/common';
-import { awsCall } from './aws/errors';
+import { awsCall } from '../aws/errors';
 import type { ActivityDeps } from './deps';
+import type { ResolveBaseImageInput, ResolveBaseImageOutput } from '../contracts';
 
 /**
  * Turns the spec's `baseImage` (an AMI id, or an SSM parameter such as the public
  * `/aws/service/ami-amazon-linux-latest/...`) into an available image id in one region.
  */
 export function createResolveBaseImage({ clients }: ActivityDeps) {
-  return async function resolveBaseImage(input: { region: string; baseImage: string }): Promise<{ imageId: string }> {
+  return async function resolveBaseImage(input: ResolveBaseImageInput): Promise<ResolveBaseImageOutput> {
     let imageId = input.baseImage;
     if (!imageId.startsWith('ami-')) {
       const { Parameter } = await awsCall(`ssm:GetParameter ${input.baseImage}`, () =>

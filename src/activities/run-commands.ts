@@ -1,22 +1,16 @@
 import { GetCommandInvocationCommand, ListCommandInvocationsCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { awsCall, isAwsError, toActivityFailure } from './aws/errors';
-import { resumeDetails, waitFor } from './aws/wait';
+import { chunk } from '../aws/chunk';
+import { awsCall, isAwsError, toActivityFailure } from '../aws/errors';
+import { resumeDetails, waitFor } from '../aws/wait';
 import type { ActivityDeps } from './deps';
-import type { CommandResult, RunOnInstancesInput } from './types';
+import type { CommandResult, RunOnInstancesInput } from '../contracts';
 
 /** SSM's limit of instance ids per SendCommand. */
 export const SSM_BATCH_SIZE = 50;
 
 const RUNNING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
-
-/** Splits a list into chunks of at most `size`. */
-export function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * Runs shell commands on instances through SSM Run Command (`AWS-RunShellScript`), in batches

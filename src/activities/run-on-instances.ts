@@ -1,10 +1,10 @@
 import type { ActivityDeps } from './deps';
 import { runCommands } from './run-commands';
-import type { CommandResult, RunOnInstancesInput } from './types';
+import type { RunOnInstancesInput, RunOnInstancesOutput } from '../contracts';
 
 /** Runs post-deploy tasks (mount storage, migrations…) on instances over SSM. */
 export function createRunOnInstances(deps: ActivityDeps) {
-  return async function runOnInstances(input: RunOnInstancesInput): Promise<{ results: CommandResult[] }> {
+  return async function runOnInstances(input: RunOnInstancesInput): Promise<RunOnInstancesOutput> {
     if (input.commands.length === 0 || input.instanceIds.length === 0) return { results: [] };
     const results = await runCommands(deps, input);
     // Output stays out of the workflow history unless something failed: it can be large.

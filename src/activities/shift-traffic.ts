@@ -4,10 +4,10 @@ import {
   RegisterTargetsCommand,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { awsCall } from './aws/errors';
-import { waitFor } from './aws/wait';
+import { awsCall } from '../aws/errors';
+import { waitFor } from '../aws/wait';
 import type { ActivityDeps } from './deps';
-import type { ShiftTrafficInput } from './types';
+import type { ShiftTrafficInput, ShiftTrafficOutput } from '../contracts';
 
 /**
  * Makes instances live and others not: registers `register` in the target group and waits until
@@ -16,7 +16,7 @@ import type { ShiftTrafficInput } from './types';
  * promotes a new fleet, drains a batch before a mutable sync, and puts it back after.
  */
 export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
-  return async function shiftTraffic(input: ShiftTrafficInput): Promise<{ healthy: string[]; drained: string[] }> {
+  return async function shiftTraffic(input: ShiftTrafficInput): Promise<ShiftTrafficOutput> {
     const elb = clients.elbv2(input.region);
     const targets = (ids: string[]) => ids.map((Id) => ({ Id, Port: input.port }));
     // Never called with no ids: DescribeTargetHealth without Targets describes the whole group.

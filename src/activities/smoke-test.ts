@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
-import type { InstanceRef, SmokeTestInput } from './types';
+import type { InstanceRef, SmokeTestInput, SmokeTestOutput } from '../contracts';
 
 /** What one health check of one instance saw. */
 export interface HealthObservation {
@@ -34,7 +34,7 @@ export async function checkHealth(target: InstanceRef, input: SmokeTestInput, si
  * instance that never passed and what it answered.
  */
 export function createSmokeTest({ pollIntervalMs }: ActivityDeps) {
-  return async function smokeTest(input: SmokeTestInput): Promise<{ passed: string[] }> {
+  return async function smokeTest(input: SmokeTestInput): Promise<SmokeTestOutput> {
     const context = Context.current();
     const deadline = Date.now() + input.healthCheck.timeoutSeconds * 1000;
     const latest = new Map<string, HealthObservation>();

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { lastLines, runCommands } from './run-commands';
 import { buildSyncScript, parseSyncOutput } from './sync-script';
-import type { SyncCodeInput, SyncResult } from './types';
+import type { SyncCodeInput, SyncCodeOutput, SyncResult } from '../contracts';
 
 /**
  * Places a release on instances — the one way code lands on a machine, for every procedure:
@@ -13,7 +13,7 @@ import type { SyncCodeInput, SyncResult } from './types';
  * rolled back exactly.
  */
 export function createSyncCode(deps: ActivityDeps) {
-  return async function syncCode(input: SyncCodeInput): Promise<{ results: SyncResult[] }> {
+  return async function syncCode(input: SyncCodeInput): Promise<SyncCodeOutput> {
     const script = buildSyncScript(input);
     const verb = input.mode === 'rollback' ? 'roll back to' : 'sync';
     const commandResults = await runCommands(deps, {

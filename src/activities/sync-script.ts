@@ -1,4 +1,4 @@
-import type { SyncCodeInput } from './types';
+import type { SyncCodeInput } from '../contracts';
 
 /** Quotes a value for POSIX sh. */
 export function shq(value: string): string {

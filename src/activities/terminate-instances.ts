@@ -1,17 +1,10 @@
 import { DescribeInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { awsCall, isAwsError } from './aws/errors';
-import { TagKeys, type Role } from './aws/tags';
-import { chunk } from './run-commands';
-import { waitFor } from './aws/wait';
+import { awsCall, isAwsError } from '../aws/errors';
+import { chunk } from '../aws/chunk';
+import { waitFor } from '../aws/wait';
 import type { ActivityDeps } from './deps';
-
-/** Which instances to terminate: by id, or every live one a run created in a role (found by tag). */
-export interface TerminateInstancesInput {
-  region: string;
-  instanceIds?: string[];
-  ownedBy?: { workflowId: string; runId: string; role: Role };
-  timeoutSeconds: number;
-}
+import type { TerminateInstancesInput, TerminateInstancesOutput } from '../contracts';
+import { ownedInstances } from '../aws/owned-instances';
 
 /**
  * Terminates instances (a builder, a failed new fleet, a retired old fleet) and waits until
@@ -20,7 +13,7 @@ export interface TerminateInstancesInput {
  * short by a crash or a cancellation).
  */
 export function createTerminateInstances({ clients, pollIntervalMs }: ActivityDeps) {
-  return async function terminateInstances(request: TerminateInstancesInput): Promise<{ terminated: string[] }> {
+  return async function terminateInstances(request: TerminateInstancesInput): Promise<TerminateInstancesOutput> {
     const ec2 = clients.ec2(request.region);
     const instanceIds = [...(request.instanceIds ?? []), ...(request.ownedBy ? await ownedInstances(ec2, request.ownedBy) : [])];
     const input = { ...request, instanceIds: [...new Set(instanceIds)] };
@@ -54,28 +47,4 @@ export function createTerminateInstances({ clients, pollIntervalMs }: ActivityDe
     });
     return { terminated: input.instanceIds };
   };
-}
-
-/** Live (pending, running, stopping or stopped) instances a run created in a role, found by tag. */
-export async function ownedInstances(ec2: ReturnType<ActivityDeps['clients']['ec2']>, owner: NonNullable<TerminateInstancesInput['ownedBy']>): Promise<string[]> {
-  const ids: string[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await awsCall('ec2:DescribeInstances by owner', () =>
-      ec2.send(
-        new DescribeInstancesCommand({
-          Filters: [
-            { Name: `tag:${TagKeys.workflowId}`, Values: [owner.workflowId] },
-            { Name: `tag:${TagKeys.runId}`, Values: [owner.runId] },
-            { Name: `tag:${TagKeys.role}`, Values: [owner.role] },
-            { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
-          ],
-          NextToken,
-        }),
-      ),
-    );
-    ids.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId!));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return ids;
 }

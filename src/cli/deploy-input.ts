@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { InvalidInputError, loadDeploySpec, type InputProblem } from '../spec/load';
-import { DeployArgumentsSchema, PROCEDURES, type DeployRequest, type Procedure, type RolloutOptions } from '../spec/request';
-import { parseCountOrPercent } from '../spec/rollout';
-import type { DeploySpec } from '../spec/schema';
+import { InvalidInputError, loadDeploySpec, type InputProblem } from '../request/load';
+import { DeployArgumentsSchema } from '../request/arguments';
+import { PROCEDURES, type DeployRequest, type Procedure, type RolloutOptions } from '../contracts';
+import { parseCountOrPercent } from '../request/rollout';
+import type { DeploySpec } from '../request/schema';
 import { invalidInput } from './errors';
 
 /** The `deploy` flags as commander hands them over (every one optional: we check them ourselves, all at once). */

@@ -10,7 +10,7 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { deployWorkflowId } from '../spec/request';
+import { deployWorkflowId } from '../contracts';
 import { statusQuery, type DeployResult, type DeployStatus, type RegionProgress } from '../workflows/messages';
 import { CliError, ErrorCode, Fault } from './errors';
 import { ExitCode } from './exit-codes';

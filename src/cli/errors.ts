@@ -1,4 +1,4 @@
-import type { InputProblem } from '../spec/load';
+import type { InputProblem } from '../request/load';
 import { ExitCode } from './exit-codes';
 
 /** Whose fault an error is: the person's input, or the system (Temporal, the machine, a bug). */

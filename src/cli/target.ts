@@ -1,5 +1,5 @@
-import { DeploySpecSchema } from '../spec/schema';
-import { DeployArgumentsSchema } from '../spec/request';
+import { DeploySpecSchema } from '../request/schema';
+import { DeployArgumentsSchema } from '../request/arguments';
 import { invalidInput } from './errors';
 
 /** Checks the `<app> <env>` arguments of `status` and `cancel` (exit 2 before any call). */

@@ -1,9 +1,7 @@
 import { ApplicationFailure, ContinueAsNew, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Ownership } from '../activities/aws/tags';
-import type { DeployRequest } from '../spec/request';
+import { deploySearchAttributes, type DeployRequest, DeployPhase, type Ownership } from '../contracts';
 import { Compensations } from './compensation';
 import { statusQuery, type DeployStatus, type Phase, type RegionProgress } from './messages';
-import { DeployApp, DeployEnv, DeployPhase, DeployProcedure, DeployVersion } from './search-attributes';
 import { toolset, type Toolset } from './toolset';
 
 /**
@@ -25,13 +23,7 @@ export class DeployRun {
     this.status = { procedure, app: spec.app, env, version, phase: 'starting', regions: {} };
     this.tools = toolset(spec);
     setHandler(statusQuery, () => this.status);
-    upsertSearchAttributes([
-      { key: DeployApp, value: spec.app },
-      { key: DeployEnv, value: env },
-      { key: DeployProcedure, value: procedure },
-      { key: DeployVersion, value: version },
-      { key: DeployPhase, value: 'starting' },
-    ]);
+    upsertSearchAttributes(deploySearchAttributes(this.status, 'starting'));
   }
 
   get spec() {

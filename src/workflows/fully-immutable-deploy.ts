@@ -1,4 +1,4 @@
-import type { DeployRequest } from '../spec/request';
+import type { DeployRequest } from '../contracts';
 import { bakeImage, imageInRegion } from './blocks/bake-image';
 import { launchAndVerify } from './blocks/launch-verify';
 import { allOrCancel } from './blocks/parallel';

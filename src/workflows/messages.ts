@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { RunKind } from '../spec/request';
+import type { RunKind } from '../contracts';
 
 /** Where a deploy is; also upserted as the `DeployPhase` search attribute. */
 export const Phases = [

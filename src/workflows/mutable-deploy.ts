@@ -1,6 +1,6 @@
 import { ApplicationFailure, executeChild, ParentClosePolicy, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { DeployRequest } from '../spec/request';
-import { planBatches } from '../spec/rollout';
+import type { DeployRequest } from '../contracts';
+import { planBatches } from '../request/rollout';
 import { allOrCancel } from './blocks/parallel';
 import { runDeploy } from './deploy-run';
 import { rolloutProgressSignal, type DeployResult } from './messages';

@@ -1,4 +1,4 @@
-import type { DeployRequest } from '../spec/request';
+import type { DeployRequest } from '../contracts';
 import { launchAndVerify } from './blocks/launch-verify';
 import { allOrCancel } from './blocks/parallel';
 import { fleetResult, promote, retire } from './blocks/promote';

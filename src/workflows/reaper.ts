@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ReapedResource } from '../activities/reap';
+import type { ReapedResource } from '../contracts';
 
 /** Input of {@link reaper}. */
 export interface ReaperInput {

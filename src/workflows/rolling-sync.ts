@@ -1,8 +1,7 @@
 import { continueAsNew, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
-import type { FleetMember } from '../activities/find-fleet';
-import type { DeployRequest } from '../spec/request';
-import type { BatchPlan } from '../spec/rollout';
-import { rollBack, syncBatch, type UpdatedInstance } from './blocks/rolling-batch';
+import type { DeployRequest, FleetMember, UpdatedInstance } from '../contracts';
+import type { BatchPlan } from '../request/rollout';
+import { rollBack, syncBatch } from './blocks/rolling-batch';
 import { runDeploy, type DeployRun } from './deploy-run';
 import { rolloutProgressSignal } from './messages';
 

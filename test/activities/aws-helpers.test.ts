@@ -1,10 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { toActivityFailure, hasAwsCode } from '../../src/activities/aws/errors';
-import { clientToken } from '../../src/activities/aws/naming';
-import { ownershipTags, tagValue } from '../../src/activities/aws/tags';
+import { toActivityFailure, hasAwsCode } from '../../src/aws/errors';
+import { clientToken } from '../../src/aws/client-token';
+import { imageNameFor, ownershipTags, tagValue } from '../../src/contracts';
 import { spreadOverSubnets } from '../../src/activities/launch-instances';
-import { chunk } from '../../src/activities/run-commands';
-import { imageNameFor } from '../../src/spec/naming';
+import { chunk } from '../../src/aws/chunk';
 
 /** An error shaped as the AWS SDK v3 throws them. */
 function sdkError(code: string, status: number): Error {

@@ -1,6 +1,6 @@
 import { CreateTagsCommand, DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { startSandbox, BASE_IMAGE_IDS, type RunningSandbox } from '../../sandbox';
-import { createAwsClients, type AwsClients } from '../../src/activities/aws/clients';
+import { createAwsClients, type AwsClients } from '../../src/aws/clients';
 import {
   classifyCommand,
   DEFAULT_RATE_LIMITS,
@@ -9,7 +9,7 @@ import {
   rateLimitsFromEnv,
   resolveRateLimits,
   TokenBucket,
-} from '../../src/activities/aws/rate-limit';
+} from '../../src/aws/rate-limit';
 
 describe('TokenBucket', () => {
   it('starts full, refills at its rate and never holds more than its capacity', () => {

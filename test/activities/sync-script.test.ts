@@ -2,10 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDeploySpec } from '../../src/spec/load';
+import { parseDeploySpec } from '../../src/request/load';
 import { buildSyncScript, parseSyncOutput } from '../../src/activities/sync-script';
-import type { SyncCodeInput } from '../../src/activities/types';
-import { freePort } from '../../sandbox/stack/free-port';
+import type { SyncCodeInput } from '../../src/contracts';
+import { freePort } from '../../harness/stack/free-port';
 
 /**
  * The sync script is the one way code lands on a machine; here it runs for real under /bin/sh

@@ -1,5 +1,5 @@
 import type { Client, Connection } from '@temporalio/client';
-import { DeployApp, DeployEnv, DeployPhase, DeployProcedure } from '../../src/workflows/search-attributes';
+import { DeployApp, DeployEnv, DeployPhase, DeployProcedure } from '../../src/contracts';
 import { ExitCode } from '../../src/cli/exit-codes';
 import { connectTestClient, testTemporalAddress, uniqueTaskQueue } from '../helpers/temporal';
 import { APP, deployArgs, runCli, uniqueEnv } from './run-cli';

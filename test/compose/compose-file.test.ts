@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { DEPLOY_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { DEPLOY_SEARCH_ATTRIBUTES } from '../../src/contracts';
 
 const repoRoot = resolve(__dirname, '../..');
 const composeFile = join(repoRoot, 'docker-compose.temporal.yml');

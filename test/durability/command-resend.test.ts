@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { awaitResult, DurabilityWorld } from '../helpers/durability';
+import { awaitResult, DurabilityWorld } from '../../harness/durability';
 import { testTemporalAddress } from '../helpers/temporal';
 
 const REGION = 'us-east-1';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { DeployChain, DurabilityWorld, orphanCount, QUICK_CRASHES, runCrash, runServerRestart, total, type Outcome } from '../helpers/durability';
+import { DeployChain, DurabilityWorld, orphanCount, QUICK_CRASHES, runCrash, runServerRestart, total, type Outcome } from '../../harness/durability';
 import { testTemporalAddress } from '../helpers/temporal';
 
 /**

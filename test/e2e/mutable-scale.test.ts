@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { loadDeploySpec } from '../../src/spec/load';
-import type { DeployRequest } from '../../src/spec/request';
+import { loadDeploySpec } from '../../src/request/load';
+import type { DeployRequest } from '../../src/contracts';
 import { deployArgs, startDeployWorld, type DeployWorld } from '../helpers/deploy-world';
 
 const FLEET = 100;

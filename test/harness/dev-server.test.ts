@@ -1,7 +1,6 @@
-import { Worker } from '@temporalio/worker';
+import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Client, Connection } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
-import { DEPLOY_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { DEPLOY_SEARCH_ATTRIBUTES } from '../../src/contracts';
 import { connectTestClient, connectTestWorker, uniqueTaskQueue } from '../helpers/temporal';
 import * as activities from './fixtures/hello-activities';
 import { helloWorkflow } from './fixtures/hello-workflow';

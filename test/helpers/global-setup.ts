@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTemporalDevServer, type TemporalDevServer } from '../../sandbox/stack/temporal-dev-server';
+import { startTemporalDevServer, type TemporalDevServer } from '../../harness/stack/temporal-dev-server';
 
 declare global {
   // eslint-disable-next-line no-var

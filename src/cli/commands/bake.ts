@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { deployWorkflowId, type DeployRequest } from '../../spec/request';
+import { deploySearchAttributes, type DeployRequest, deployWorkflowId } from '../../contracts';
 import { TASK_QUEUE } from '../../task-queue';
-import { DeployApp, DeployEnv, DeployPhase, DeployProcedure, DeployVersion } from '../../workflows/search-attributes';
 import type { CommandContext } from '../context';
 import { temporalError } from '../deploys';
 import { CliError, ErrorCode, Fault } from '../errors';
@@ -80,13 +79,7 @@ function scheduleOptions(scheduleId: string, request: DeployRequest, cron: strin
       taskQueue,
       // Temporal appends the run's time, so every night has its own workflow in the Web UI.
       workflowId: deployWorkflowId(request.spec.app, request.env, 'bake'),
-      typedSearchAttributes: [
-        { key: DeployApp, value: request.spec.app },
-        { key: DeployEnv, value: request.env },
-        { key: DeployProcedure, value: 'bake' },
-        { key: DeployVersion, value: request.version },
-        { key: DeployPhase, value: 'starting' },
-      ],
+      typedSearchAttributes: deploySearchAttributes({ app: request.spec.app, env: request.env, procedure: 'bake', version: request.version }, 'starting'),
     },
     policies: {
       // A bake still running at the next tick is not doubled; a missed night is not replayed a year later.

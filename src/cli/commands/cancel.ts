@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
-import { deployWorkflowId } from '../../spec/request';
+import { deployWorkflowId } from '../../contracts';
 import type { CommandContext } from '../context';
 import { describeDeploy, formatCompensation, queryFinalStatus, summarizeFailure, temporalError, type FailureSummary } from '../deploys';
 import { CliError, ErrorCode, Fault } from '../errors';

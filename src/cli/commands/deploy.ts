@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithStartDetails } from '@temporalio/client';
-import { deployWorkflowId, PROCEDURES, type DeployRequest, type RunKind } from '../../spec/request';
+import { deploySearchAttributes, type DeployRequest, deployWorkflowId, PROCEDURES, type RunKind } from '../../contracts';
 import { TASK_QUEUE } from '../../task-queue';
 import type { DeployResult } from '../../workflows/messages';
-import { DeployApp, DeployEnv, DeployPhase, DeployProcedure, DeployVersion } from '../../workflows/search-attributes';
 import type { CommandContext } from '../context';
 import { buildDeployRequest, type DeployFlags } from '../deploy-input';
 import { formatCompensation, formatProgress, formatResult, queryFinalStatus, queryStatus, summarizeFailure, temporalError, type FailureSummary } from '../deploys';
@@ -108,13 +107,7 @@ async function start(ctx: CommandContext, client: Client, namespace: string, req
       // One running deploy per app and env; a finished one may be deployed again.
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [
-        { key: DeployApp, value: app },
-        { key: DeployEnv, value: request.env },
-        { key: DeployProcedure, value: request.procedure },
-        { key: DeployVersion, value: request.version },
-        { key: DeployPhase, value: 'starting' },
-      ],
+      typedSearchAttributes: deploySearchAttributes({ app, env: request.env, procedure: request.procedure, version: request.version }, 'starting'),
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw temporalError(`cannot start ${workflowId}`, error);

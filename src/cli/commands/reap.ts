@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
-import type { ReapedResource } from '../../activities/reap';
-import { InvalidInputError, loadDeploySpec } from '../../spec/load';
+import type { ReapedResource } from '../../contracts';
+import { InvalidInputError, loadDeploySpec } from '../../request/load';
 import { TASK_QUEUE } from '../../task-queue';
 import type { ReaperInput, ReaperReport } from '../../workflows/reaper';
 import type { CommandContext } from '../context';

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { CliError, ErrorCode, Fault, invalidInput } from '../errors';
 import { ExitCode } from '../exit-codes';
-import { packageRoot } from '../package-root';
+import { findPackageRoot } from '../../package-root';
 
 export interface SandboxOptions {
   port?: string;
@@ -60,7 +60,7 @@ export function sandboxArgs(options: SandboxOptions): string[] {
 
 /** `<package root>/dist/sandbox/cli.js`, or undefined outside a hybrid-deploy checkout. */
 export function sandboxEntry(): string | undefined {
-  const root = packageRoot();
+  const root = findPackageRoot();
   return root ? join(root, SANDBOX_ENTRY) : undefined;
 }
 

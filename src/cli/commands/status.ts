@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { deployWorkflowId } from '../../spec/request';
+import { deployWorkflowId } from '../../contracts';
 import type { CommandContext } from '../context';
 import { describeDeploy, explainUnanswered, formatStatusLines, queryStatus } from '../deploys';
 import { CliError, ErrorCode, Fault } from '../errors';

@@ -1,5 +1,4 @@
-import { TagKeys } from '../../activities/aws/tags';
-import { imageNameFor } from '../../spec/naming';
+import { imageNameFor, TagKeys } from '../../contracts';
 import type { DeployRun } from '../deploy-run';
 
 /** A baked image in the bake region (the first in the spec). */

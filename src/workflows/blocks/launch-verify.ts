@@ -1,5 +1,4 @@
-import type { FleetMember } from '../../activities/find-fleet';
-import type { InstanceRef } from '../../activities/types';
+import type { FleetMember, InstanceRef } from '../../contracts';
 import type { DeployRun } from '../deploy-run';
 
 /** A region's new fleet, verified but not yet live, and the fleet it will replace. */

@@ -1,6 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { FleetMember } from '../../activities/find-fleet';
-import { TagKeys } from '../../activities/aws/tags';
+import { type FleetMember, TagKeys } from '../../contracts';
 import type { DeployRun } from '../deploy-run';
 
 /** An instance a rollout changed, and the release to put back if the deploy fails. */

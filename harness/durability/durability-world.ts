@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { stringify as toYaml } from 'yaml';
 import { startSandbox, type RunningSandbox, type Timings } from '../../sandbox';
-import { startTemporalDevServer, type TemporalDevServer } from '../../sandbox/stack/temporal-dev-server';
+import { startTemporalDevServer, type TemporalDevServer } from '../stack/temporal-dev-server';
 import { exec } from '../../src/cli/exec';
-import type { Procedure } from '../../src/spec/request';
+import type { Procedure } from '../../src/contracts';
 import { spawnWorker, type WorkerProcess } from './worker-process';
 import { buildExampleArtifact, readExampleSpec } from '../../examples/example-app';
 

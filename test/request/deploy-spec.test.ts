@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { InvalidInputError, loadDeploySpec, parseDeploySpec } from '../../src/spec/load';
-import { DeployArgumentsSchema } from '../../src/spec/request';
+import { InvalidInputError, loadDeploySpec, parseDeploySpec } from '../../src/request/load';
+import { DeployArgumentsSchema } from '../../src/request/arguments';
 
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'deploy-spec.sandbox.yaml');
 

@@ -1,4 +1,4 @@
-import { parseCountOrPercent, planBatches } from '../../src/spec/rollout';
+import { parseCountOrPercent, planBatches } from '../../src/request/rollout';
 
 describe('rolling batches', () => {
   it('parses counts and percentages, and nothing else', () => {

@@ -1,5 +1,5 @@
 import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { chunk } from '../run-commands';
+import { chunk } from './chunk';
 import { awsCall } from './errors';
 
 /** Sets tags on EC2 resources, at most 1,000 per call as CreateTags allows. Idempotent: values are overwritten. */

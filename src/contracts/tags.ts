@@ -1,5 +1,3 @@
-import type { Tag } from '@aws-sdk/client-ec2';
-
 /** Tag keys hybrid-deploy puts on everything it creates: the catalog and the reaper read them. */
 export const TagKeys = {
   app: 'hybrid-deploy:app',
@@ -14,6 +12,12 @@ export const TagKeys = {
   sourceImage: 'hybrid-deploy:source-image',
 } as const;
 
+/**
+ * Tag key prefixes a spec may not use: `hybrid-deploy:` is how the product proves what it made
+ * (a user tag there could make the reaper take a live fleet down), `aws:` is AWS's own.
+ */
+export const RESERVED_TAG_PREFIXES = ['hybrid-deploy:', 'aws:'] as const;
+
 /** What a created resource is for. */
 export const Roles = { builder: 'builder', fleet: 'fleet', image: 'image' } as const;
 export type Role = (typeof Roles)[keyof typeof Roles];
@@ -27,8 +31,21 @@ export interface Ownership {
   runId: string;
 }
 
-/** The standard tags for a resource, plus the spec's own tags and any extras. */
-export function ownershipTags(owner: Ownership, role: Role, extra: Record<string, string> = {}, userTags: Record<string, string> = {}): Tag[] {
+/** The run and role whose resources a step looks for (compensation finds what a launch made by tag). */
+export interface OwnedBy {
+  workflowId: string;
+  runId: string;
+  role: Role;
+}
+
+/** An EC2 tag, as the AWS APIs take and return it. */
+export interface Tag {
+  Key?: string;
+  Value?: string;
+}
+
+/** The standard tags for a resource, plus the spec's own tags and any extras (ours win). */
+export function ownershipTags(owner: Ownership, role: Role, extra: Record<string, string> = {}, userTags: Record<string, string> = {}): { Key: string; Value: string }[] {
   const tags: Record<string, string> = {
     ...userTags,
     Name: `${owner.app}-${owner.env}-${role}-${owner.version}`,
@@ -44,6 +61,6 @@ export function ownershipTags(owner: Ownership, role: Role, extra: Record<string
 }
 
 /** Reads a tag value from an AWS tag list. */
-export function tagValue(tags: { Key?: string; Value?: string }[] | undefined, key: string): string | undefined {
+export function tagValue(tags: Tag[] | undefined, key: string): string | undefined {
   return tags?.find((tag) => tag.Key === key)?.Value;
 }

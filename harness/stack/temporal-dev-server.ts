@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { DEPLOY_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { DEPLOY_SEARCH_ATTRIBUTES } from '../../src/contracts';
 import { freePort } from './free-port';
 import { findTemporalCli } from './temporal-cli';
 

@@ -1,5 +1,5 @@
 import type { ResourceListing } from '../../sandbox';
-import { imageNameFor } from '../../src/spec/naming';
+import { imageNameFor } from '../../src/contracts';
 import type { StartedDeploy } from './durability-world';
 
 /** The example spec's shape, as far as the audit needs it. */

@@ -2,7 +2,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstLine, startProcess, type StackProcess } from './child';
 import { preferredOrFreePort } from './free-port';
-import { projectRoot } from './project-root';
+import { packageRoot } from '../../src/package-root';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
 
 /** What the sandbox prints first: where it is and its load balancers' URLs. */
@@ -38,7 +38,7 @@ export interface LocalStackOptions {
  * and the production worker pointed at both, exactly as a person would run them.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const root = projectRoot();
+  const root = packageRoot();
   const stateDir = options.stateDir ?? join(root, '.hybrid-deploy');
   const logDir = join(stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });

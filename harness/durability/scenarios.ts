@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { freePort } from '../../sandbox/stack/free-port';
-import { startTemporalDevServer, type TemporalDevServer } from '../../sandbox/stack/temporal-dev-server';
-import { imageNameFor } from '../../src/spec/naming';
-import type { Procedure } from '../../src/spec/request';
+import { freePort } from '../stack/free-port';
+import { startTemporalDevServer, type TemporalDevServer } from '../stack/temporal-dev-server';
+import { imageNameFor, type Procedure } from '../../src/contracts';
 import type { DeployResult } from '../../src/workflows/messages';
 import { countDuplicates, findOrphans, fleetProblems, orphanCount, total, type Duplicates, type Expected, type Orphans } from './audit';
 import type { DurabilityWorld, StartedDeploy } from './durability-world';

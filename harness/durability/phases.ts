@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { ResourceListing, SandboxControl } from '../../sandbox';
-import { imageNameFor } from '../../src/spec/naming';
-import type { Procedure } from '../../src/spec/request';
+import { imageNameFor, type Procedure } from '../../src/contracts';
 import type { StartedDeploy } from './durability-world';
 
 /** Where a deploy can be killed: one name per slow step of the three procedures. */
