@@ -1,28 +1,34 @@
 import type { DeployRequest } from '../contracts';
-import { bakeImage, imageInRegion } from './blocks/bake-image';
-import { launchAndVerify } from './blocks/launch-verify';
-import { allOrCancel } from './blocks/parallel';
-import { fleetResult, promote, retire } from './blocks/promote';
-import { runDeploy } from './deploy-run';
+import { runDeploy } from './deploy-run/deploy-run';
+import { inEveryRegion } from './deploy-run/in-every-region';
+import { newFleetResult } from './deploy-run/results';
 import type { DeployResult } from './messages';
+import { bakeImage } from './steps/bake-image';
+import { copyImage } from './steps/copy-image';
+import { launchFleet } from './steps/launch-fleet';
+import { makeLive } from './steps/make-live';
+import { retireOldFleets } from './steps/retire-old-fleets';
+import { runPostDeployTasks } from './steps/run-post-deploy-tasks';
 
 /**
- * Fully immutable: bake an image with the release in the first region, copy it to the others,
- * and in each region — as soon as its image is available — launch a fresh fleet, run the
- * post-deploy tasks and smoke test it; then make every region live and retire the old fleets.
+ * Fully immutable:
+ *  1. bake an image holding the release (in the first region), and copy it to the others;
+ *  2. in each region, as soon as its image is there, instantiate a fresh fleet from it;
+ *  3. perform the post-deploy tasks and the smoke test on it;
+ * then make every region live at once and retire the old fleets.
  */
 export async function fullyImmutableDeploy(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
-    const { spec } = run;
-    const baked = await bakeImage(run);
-    run.phase('launching');
-    const fleets = await allOrCancel(
-      spec.regions.map((region) => async () => launchAndVerify(run, region, await imageInRegion(run, region, baked), { placeRelease: false })),
-    );
-    await promote(run, fleets);
-    // Every region serves the new version: from here on, failing means retrying, not undoing.
-    run.compensations.commit();
-    await retire(run, fleets);
-    return fleetResult(run, fleets);
+    const image = await bakeImage(run);
+    const fleets = await inEveryRegion(run, 'launching', async (region) => {
+      const imageId = await copyImage(run, image, region);
+      const fleet = await launchFleet(run, region, imageId);
+      await runPostDeployTasks(run, region, fleet.instances);
+      return fleet;
+    });
+    await makeLive(run, fleets);
+    run.pointOfNoReturn();
+    await retireOldFleets(run, fleets);
+    return newFleetResult(run, fleets);
   });
 }

@@ -1,29 +1,23 @@
 import type { DeployRequest } from '../contracts';
-import { bakeImage, imageInRegion } from './blocks/bake-image';
-import { allOrCancel } from './blocks/parallel';
-import { runDeploy } from './deploy-run';
+import { runDeploy } from './deploy-run/deploy-run';
+import { inEveryRegion } from './deploy-run/in-every-region';
+import { imageResult } from './deploy-run/results';
 import type { DeployResult } from './messages';
+import { bakeImage } from './steps/bake-image';
+import { copyImage } from './steps/copy-image';
 
 /**
- * The bake and the region copies alone, recording the images in the catalog (their tags), so
- * partial deploys always start from a fresh, patched base image. Meant to run from a Temporal
- * Schedule (`hybrid-deploy bake --schedule "0 3 * * *"`); touches no fleet. On failure the
- * builder is terminated and every image it made is deregistered, as in a deploy.
+ * The immutable procedure's first step alone: bake the image and copy it to every region,
+ * recording it in the image catalog (its tags), so partial deploys always start from a fresh,
+ * patched base image. Runs from a Temporal Schedule (`hybrid-deploy bake --schedule …`); touches
+ * no fleet. On failure the builder is terminated and every image it made is deregistered.
  */
 export async function nightlyBake(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
-    const { spec } = run;
-    const baked = await bakeImage(run);
-    run.phase('copying');
-    const imageIds = await allOrCancel(spec.regions.map((region) => () => imageInRegion(run, region, baked)));
-    run.compensations.commit();
-    spec.regions.forEach((region) => run.region(region, { phase: 'done' }));
-    return {
-      procedure: request.procedure,
-      app: spec.app,
-      env: request.env,
-      version: request.version,
-      regions: spec.regions.map((region, i) => ({ region, imageId: imageIds[i], instanceIds: [], retiredInstanceIds: [] })),
-    };
+    const image = await bakeImage(run);
+    const imageIds = await inEveryRegion(run, 'copying', (region) => copyImage(run, image, region));
+    run.pointOfNoReturn();
+    run.spec.regions.forEach((region) => run.region(region, { phase: 'done' }));
+    return imageResult(run, imageIds);
   });
 }

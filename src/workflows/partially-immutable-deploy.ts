@@ -1,30 +1,34 @@
 import type { DeployRequest } from '../contracts';
-import { launchAndVerify } from './blocks/launch-verify';
-import { allOrCancel } from './blocks/parallel';
-import { fleetResult, promote, retire } from './blocks/promote';
-import { runDeploy } from './deploy-run';
+import { runDeploy } from './deploy-run/deploy-run';
+import { inEveryRegion } from './deploy-run/in-every-region';
+import { newFleetResult } from './deploy-run/results';
 import type { DeployResult } from './messages';
+import { findLatestImages } from './steps/find-latest-images';
+import { launchFleet } from './steps/launch-fleet';
+import { makeLive } from './steps/make-live';
+import { placeRelease } from './steps/place-release';
+import { retireOldFleets } from './steps/retire-old-fleets';
+import { runPostDeployTasks } from './steps/run-post-deploy-tasks';
 
 /**
- * Partially immutable: launch a fresh fleet in each region from the newest baked image in the
- * catalog, place the release on it with syncCode, run the post-deploy tasks and smoke test it;
- * then make every region live and retire the old fleets. No bake, no copy: minutes faster.
- * Every region's image is looked up first, so a region without one fails the deploy before
- * anything is launched.
+ * Partially immutable: no bake, no copy — minutes faster.
+ *  1. instantiate a fresh fleet in each region from the image the immutable procedure baked last;
+ *  2. replace the application code on it with the new release;
+ *  3. perform the post-deploy tasks and the smoke test on it;
+ * then make every region live at once and retire the old fleets.
  */
 export async function partiallyImmutableDeploy(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
-    const { spec, tools } = run;
-    run.phase('resolving');
-    const images = await Promise.all(spec.regions.map((region) => tools.findLatestImage({ region, app: spec.app })));
-    images.forEach((image, i) => run.region(spec.regions[i], { phase: 'starting', imageId: image.imageId }));
-    run.phase('launching');
-    const fleets = await allOrCancel(
-      spec.regions.map((region, i) => () => launchAndVerify(run, region, images[i].imageId, { placeRelease: true })),
-    );
-    await promote(run, fleets);
-    run.compensations.commit();
-    await retire(run, fleets);
-    return fleetResult(run, fleets);
+    const images = await findLatestImages(run);
+    const fleets = await inEveryRegion(run, 'launching', async (region, i) => {
+      const fleet = await launchFleet(run, region, images[i].imageId);
+      await placeRelease(run, region, fleet.instances);
+      await runPostDeployTasks(run, region, fleet.instances);
+      return fleet;
+    });
+    await makeLive(run, fleets);
+    run.pointOfNoReturn();
+    await retireOldFleets(run, fleets);
+    return newFleetResult(run, fleets);
   });
 }

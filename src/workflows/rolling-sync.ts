@@ -1,9 +1,9 @@
 import { continueAsNew, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
-import type { DeployRequest, FleetMember, UpdatedInstance } from '../contracts';
-import type { BatchPlan } from '../request/rollout';
-import { rollBack, syncBatch } from './blocks/rolling-batch';
-import { runDeploy, type DeployRun } from './deploy-run';
+import type { BatchPlan, DeployRequest, FleetMember, UpdatedInstance } from '../contracts';
+import { runDeploy, type DeployRun } from './deploy-run/deploy-run';
 import { rolloutProgressSignal } from './messages';
+import { rollBack } from './steps/roll-back';
+import { syncBatch } from './steps/sync-batch';
 
 /** One region's share of a mutable deploy. */
 export interface RollingSyncInput {
@@ -29,7 +29,7 @@ const DEFAULT_HISTORY_EVENTS_PER_RUN = 2_000;
 
 /**
  * The rolling sync of one region's live fleet, in batches; a child workflow of
- * {@link mutableDeploy}. It continues as new whenever its history grows past a budget, carrying
+ * `mutableDeploy`. It continues as new whenever its history grows past a budget, carrying
  * the list of updated instances, so a fleet of any size never approaches Temporal's history
  * limit. On failure or cancellation it rolls back every instance it (or an earlier run) changed.
  */

@@ -4,7 +4,7 @@ import { deployArgs, leftovers, startDeployWorld, type CliRun, type DeployWorld 
 const REGIONS = ['us-east-1', 'us-west-2'];
 
 /**
- * The AWS activities' retry budget (src/workflows/toolset.ts AWS_RETRY: 10 attempts, 1 s doubling
+ * The AWS activities' retry budget (src/workflows/deploy-run/toolset.ts AWS_RETRY: 10 attempts, 1 s doubling
  * to at most 60 s between them) is about four minutes. "Fast" below means an order of magnitude under it.
  */
 const FAST_SECONDS = 24;

@@ -1,7 +1,7 @@
 import { ApplicationFailure, ContinueAsNew, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { deploySearchAttributes, type DeployRequest, DeployPhase, type Ownership } from '../contracts';
-import { Compensations } from './compensation';
-import { statusQuery, type DeployStatus, type Phase, type RegionProgress } from './messages';
+import { deploySearchAttributes, type DeployRequest, DeployPhase, type Ownership } from '../../contracts';
+import { Compensations } from './compensations';
+import { statusQuery, type DeployStatus, type Phase, type RegionProgress } from '../messages';
 import { toolset, type Toolset } from './toolset';
 
 /**
@@ -45,6 +45,19 @@ export class DeployRun {
   /** Settings of one region. */
   settings(region: string) {
     return this.spec.regionSettings[region];
+  }
+
+  /** Where a region's traffic goes: its target group, the app's port, and the bounds of the waits. */
+  trafficOf(region: string) {
+    return { region, targetGroupArn: this.settings(region).targetGroupArn, port: this.spec.service.healthCheck.port, timeouts: this.spec.timeouts };
+  }
+
+  /**
+   * Every region serves the new version: from here on, failing means retrying, not undoing. The
+   * undo steps are dropped (refused if the deploy was cancelled meanwhile: see `Compensations.commit`).
+   */
+  pointOfNoReturn(): void {
+    this.compensations.commit();
   }
 
   /** Runs the undo steps after a failure or cancellation and records how they went. */

@@ -1,5 +1,5 @@
 import { imageNameFor, TagKeys } from '../../contracts';
-import type { DeployRun } from '../deploy-run';
+import type { DeployRun } from '../deploy-run/deploy-run';
 
 /** A baked image in the bake region (the first in the spec). */
 export interface BakedImage {
@@ -9,11 +9,13 @@ export interface BakedImage {
 }
 
 /**
- * The bake, made of the same tools the faster procedures use: resolve the spec's base image
- * (an AMI id or an SSM parameter) in the bake region, launch a builder from it, place the release on it with syncCode (provisioning the bake's packages first), check
- * it answers, make the image, terminate the builder. Undo steps terminate the builder and
- * deregister the image if anything after fails; with `bake.keepBuilderOnFailure` the builder is
- * kept instead (see {@link builderUndo}).
+ * Step 1 of the immutable procedure (and the whole of the nightly bake's first half): bake an
+ * image holding the release, made of the same tools the faster procedures use. In the bake
+ * region: resolve the spec's base image (an AMI id or an SSM parameter), launch a builder from
+ * it, place the release on it with syncCode (installing the bake's packages first), check that
+ * it answers, stop it and make the image, terminate the builder. Undo steps terminate the builder
+ * and deregister the image if anything after fails; with `bake.keepBuilderOnFailure` the builder
+ * is kept instead (see {@link builderUndo}).
  */
 export async function bakeImage(run: DeployRun): Promise<BakedImage> {
   const { spec, owner, tools, compensations, request } = run;
@@ -56,15 +58,7 @@ export async function bakeImage(run: DeployRun): Promise<BakedImage> {
 
   const imageName = imageNameFor(spec.app, request.version, owner.runId);
   compensations.add(`deregister image ${imageName} in ${region}`, () => tools.deregisterImage({ region, imageName }));
-  const { imageId } = await tools.bakeAmi({
-    region,
-    builderInstanceId: builder.instanceId,
-    imageName,
-    baseImageId,
-    owner,
-    userTags: spec.tags,
-    timeouts,
-  });
+  const { imageId } = await tools.bakeAmi({ region, builderInstanceId: builder.instanceId, imageName, baseImageId, owner, userTags: spec.tags, timeouts });
   run.region(region, { imageId });
   await tools.terminateInstances({ region, instanceIds: [builder.instanceId], timeoutSeconds: timeouts.instanceTerminated });
   dropBuilderUndo();
@@ -91,26 +85,4 @@ function builderUndo(run: DeployRun, region: string): [string, () => Promise<unk
       return tools.keepInstances({ region, ownedBy, tags: { [TagKeys.expiresAt]: expiresAt }, timeoutSeconds: spec.timeouts.instanceRunning });
     },
   ];
-}
-
-/**
- * The image to launch from in a region: the baked one in the bake region, a copy elsewhere
- * (started as soon as the bake is done; every region's copy runs in parallel).
- */
-export async function imageInRegion(run: DeployRun, region: string, baked: BakedImage): Promise<string> {
-  if (region === baked.region) return baked.imageId;
-  const { tools, owner, spec, compensations } = run;
-  run.region(region, { phase: 'copying' });
-  compensations.add(`deregister image ${baked.imageName} in ${region}`, () => tools.deregisterImage({ region, imageName: baked.imageName }));
-  const { imageId } = await tools.copyAmi({
-    sourceRegion: baked.region,
-    sourceImageId: baked.imageId,
-    region,
-    imageName: baked.imageName,
-    owner,
-    userTags: spec.tags,
-    timeoutSeconds: spec.timeouts.copyAvailable,
-  });
-  run.region(region, { imageId });
-  return imageId;
 }

@@ -1,6 +1,6 @@
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { DeploySpec } from '../request/schema';
+import type { Activities } from '../../activities';
+import type { DeploySpec } from '../../contracts';
 
 /** Retries for AWS work: throttling and 5xx get time to pass; permanent errors are non-retryable by type. */
 const AWS_RETRY: ActivityOptions['retry'] = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 };

@@ -1,0 +1,31 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { TagKeys, type UpdatedInstance } from '../../contracts';
+import type { DeployRun } from '../deploy-run/deploy-run';
+import { putBackInService } from './put-back-in-service';
+import { takeOutOfService } from './take-out-of-service';
+
+/**
+ * Puts instances back on their previous release, a batch at a time (so the healthy floor holds
+ * while it runs): out of service → syncCode in rollback mode (the release is still on disk) →
+ * smoke test the old version → retag → back in service. Instances with no known previous release
+ * are reported, not guessed at.
+ */
+export async function rollBack(run: DeployRun, region: string, instances: UpdatedInstance[], batchSize = instances.length): Promise<void> {
+  const { tools, spec } = run;
+  for (let end = instances.length; end > 0; end -= batchSize) {
+    const batch = instances.slice(Math.max(0, end - batchSize), end);
+    const ids = batch.map((i) => i.instanceId);
+    await takeOutOfService(run, region, ids);
+    const byVersion = new Map<string, UpdatedInstance[]>();
+    for (const instance of batch) byVersion.set(instance.previousVersion, [...(byVersion.get(instance.previousVersion) ?? []), instance]);
+    const unknown = byVersion.get('');
+    if (unknown) throw ApplicationFailure.create({ type: 'RollbackImpossible', nonRetryable: true, message: `no previous release is known for ${unknown.map((i) => i.instanceId).join(', ')} in ${region}` });
+    for (const [version, group] of byVersion) {
+      const groupIds = group.map((i) => i.instanceId);
+      await tools.syncCode({ region, instanceIds: groupIds, service: spec.service, version, mode: 'rollback', timeoutSeconds: spec.timeouts.command });
+      await tools.smokeTest({ targets: group, healthCheck: spec.service.healthCheck, version });
+      await tools.tagInstances({ region, instanceIds: groupIds, tags: { [TagKeys.version]: version } });
+    }
+    await putBackInService(run, region, ids);
+  }
+}
