@@ -113,6 +113,8 @@ export interface DeregisterImageOutput {
 
 /** Input of `smokeTest`. */
 export interface SmokeTestInput {
+  /** Where the targets run (for progress and logs; the checks go to their addresses). */
+  region: string;
   targets: InstanceRef[];
   healthCheck: HealthCheck;
   version: string;

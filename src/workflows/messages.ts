@@ -11,6 +11,12 @@ export type Phase = (typeof Phases)[number];
 /** Per-region progress, as the `status` query shows it. */
 export interface RegionProgress {
   phase: Phase;
+  /** When the region entered its phase (ISO, workflow time). */
+  phaseStartedAt?: string;
+  /** The step running in the region now, in the words of its activity summary (`copy ami-… us-east-1 → us-west-2`). */
+  step?: string;
+  /** When that step started (ISO, workflow time). */
+  stepStartedAt?: string;
   imageId?: string;
   newInstances?: string[];
   oldInstances?: string[];
@@ -27,6 +33,9 @@ export interface DeployStatus {
   env: string;
   version: string;
   phase: Phase;
+  /** When the deploy started and entered its phase (ISO, workflow time). */
+  startedAt?: string;
+  phaseStartedAt?: string;
   regions: Record<string, RegionProgress>;
   error?: string;
   compensation?: string[];

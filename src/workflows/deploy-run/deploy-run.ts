@@ -1,8 +1,9 @@
-import { ApplicationFailure, ContinueAsNew, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ContinueAsNew, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { deploySearchAttributes, type DeployRequest, DeployPhase, type Ownership } from '../../contracts';
 import { Compensations } from './compensations';
 import { statusQuery, type DeployStatus, type Phase, type RegionProgress } from '../messages';
-import { toolset, type Toolset } from './toolset';
+import { renderCurrentDetails } from './current-details';
+import { toolset, trackSteps, type Toolset } from './toolset';
 
 /**
  * The state one deploy carries through its building blocks: who owns what it creates, its
@@ -20,8 +21,14 @@ export class DeployRun {
     const { spec, env, version, procedure } = request;
     // The first run id stays the same across retries, resets and continue-as-new: idempotency keys hold.
     this.owner = { app: spec.app, env, version, workflowId: info.workflowId, runId: info.firstExecutionRunId };
-    this.status = { procedure, app: spec.app, env, version, phase: 'starting', regions: {} };
-    this.tools = toolset(spec);
+    const now = new Date(Date.now()).toISOString();
+    this.status = { procedure, app: spec.app, env, version, phase: 'starting', startedAt: now, phaseStartedAt: now, regions: {} };
+    this.tools = trackSteps(toolset(spec), {
+      started: (region, step) => this.region(region, { step, stepStartedAt: new Date(Date.now()).toISOString() }),
+      ended: (region, step) => {
+        if (this.status.regions[region]?.step === step) this.region(region, { step: undefined, stepStartedAt: undefined });
+      },
+    });
     setHandler(statusQuery, () => this.status);
     upsertSearchAttributes(deploySearchAttributes(this.status, 'starting'));
   }
@@ -34,12 +41,22 @@ export class DeployRun {
   phase(phase: Phase): void {
     if (this.status.phase === phase) return;
     this.status.phase = phase;
+    this.status.phaseStartedAt = new Date(Date.now()).toISOString();
     upsertSearchAttributes([{ key: DeployPhase, value: phase }]);
+    this.showProgress();
   }
 
   /** Updates one region's progress. */
   region(region: string, patch: Partial<RegionProgress>): void {
-    this.status.regions[region] = { ...(this.status.regions[region] ?? { phase: 'starting' }), ...patch };
+    const current = this.status.regions[region];
+    const entered = patch.phase !== undefined && patch.phase !== current?.phase ? { phaseStartedAt: new Date(Date.now()).toISOString() } : {};
+    this.status.regions[region] = { ...(current ?? { phase: 'starting' }), ...entered, ...patch };
+    this.showProgress();
+  }
+
+  /** Mirrors the progress in the Web UI's current details (no history event: it rides on the workflow's metadata query). */
+  private showProgress(): void {
+    setCurrentDetails(renderCurrentDetails(this.status, Date.now()));
   }
 
   /** Settings of one region. */
@@ -66,6 +83,7 @@ export class DeployRun {
     this.phase('compensating');
     this.status.compensation = await this.compensations.run();
     this.phase('failed');
+    this.showProgress();
   }
 }
 

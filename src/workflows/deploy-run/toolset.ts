@@ -25,21 +25,79 @@ export function toolset(spec: DeploySpec) {
       cancellationType,
     });
   return {
-    resolveBaseImage: quick.resolveBaseImage,
-    findFleet: quick.findFleet,
-    findLatestImage: quick.findLatestImage,
-    tagInstances: quick.tagInstances,
-    deregisterImage: quick.deregisterImage,
-    launchInstances: waiting(t.instanceRunning + t.agentOnline).launchInstances,
-    runOnInstances: waiting(t.command).runOnInstances,
-    syncCode: waiting(t.command).syncCode,
-    bakeAmi: waiting(t.instanceRunning + t.imageAvailable).bakeAmi,
-    copyAmi: waiting(t.copyAvailable).copyAmi,
-    smokeTest: waiting(spec.service.healthCheck.timeoutSeconds).smokeTest,
-    shiftTraffic: waiting(t.targetHealthy + t.targetDrained).shiftTraffic,
-    terminateInstances: waiting(t.instanceTerminated).terminateInstances,
-    keepInstances: waiting(t.instanceRunning).keepInstances,
+    resolveBaseImage: summarized(quick.resolveBaseImage),
+    findFleet: summarized(quick.findFleet),
+    findLatestImage: summarized(quick.findLatestImage),
+    tagInstances: summarized(quick.tagInstances),
+    deregisterImage: summarized(quick.deregisterImage),
+    launchInstances: summarized(waiting(t.instanceRunning + t.agentOnline).launchInstances),
+    runOnInstances: summarized(waiting(t.command).runOnInstances),
+    syncCode: summarized(waiting(t.command).syncCode),
+    bakeAmi: summarized(waiting(t.instanceRunning + t.imageAvailable).bakeAmi),
+    copyAmi: summarized(waiting(t.copyAvailable).copyAmi),
+    smokeTest: summarized(waiting(spec.service.healthCheck.timeoutSeconds).smokeTest),
+    shiftTraffic: summarized(waiting(t.targetHealthy + t.targetDrained).shiftTraffic),
+    terminateInstances: summarized(waiting(t.instanceTerminated).terminateInstances),
+    keepInstances: summarized(waiting(t.instanceRunning).keepInstances),
   };
 }
 
+/** The Web UI shows at most this much of a summary (Temporal's user metadata limit is 200 bytes). */
+const SUMMARY_LIMIT = 200;
+
+/** An activity of the proxy, as `proxyActivities` returns it: callable, and callable with per-call options. */
+interface ProxiedActivity<I, O> {
+  (input: I): Promise<O>;
+  executeWithOptions(options: ActivityOptions, args: [I]): Promise<O>;
+}
+
+/**
+ * Every call of the toolset says what it does, in words the Web UI shows on the activity
+ * (`launch 2 × t3.micro in us-west-2 from ami-…`), so a person reading a deploy's history sees
+ * the region, the count and the image, not a bare activity name. The summary is required.
+ */
+function summarized<I, O>(activity: ProxiedActivity<I, O>): (input: I, summary: string) => Promise<O> {
+  return (input, summary) => activity.executeWithOptions({ summary: clip(summary) }, [input]);
+}
+
+/** Clips a summary to the limit in UTF-8 bytes, on a character boundary. */
+function clip(summary: string): string {
+  let bytes = 0;
+  let end = 0;
+  for (const char of summary) {
+    const code = char.codePointAt(0) ?? 0;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    if (bytes > SUMMARY_LIMIT - 3) return `${summary.slice(0, end)}…`;
+    end += char.length;
+  }
+  return summary;
+}
+
 export type Toolset = ReturnType<typeof toolset>;
+
+/** Told when a step of the toolset starts and ends in a region. */
+export interface StepTracker {
+  started(region: string, step: string): void;
+  ended(region: string, step: string): void;
+}
+
+/**
+ * The toolset, telling `tracker` which step runs in which region (the `region` of its input,
+ * the summary as the step's name), so progress shows the sub-step a region is in and for how long.
+ */
+export function trackSteps(tools: Toolset, tracker: StepTracker): Toolset {
+  const tracked = {} as Record<string, (input: unknown, summary: string) => Promise<unknown>>;
+  for (const [name, tool] of Object.entries(tools) as [string, (input: unknown, summary: string) => Promise<unknown>][]) {
+    tracked[name] = async (input, summary) => {
+      const region = (input as { region?: unknown }).region;
+      if (typeof region !== 'string') return tool(input, summary);
+      tracker.started(region, summary);
+      try {
+        return await tool(input, summary);
+      } finally {
+        tracker.ended(region, summary);
+      }
+    };
+  }
+  return tracked as Toolset;
+}

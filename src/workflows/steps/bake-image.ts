@@ -23,7 +23,7 @@ export async function bakeImage(run: DeployRun): Promise<BakedImage> {
   const settings = run.settings(region);
   const timeouts = spec.timeouts;
   run.phase('resolving');
-  const { imageId: baseImageId } = await tools.resolveBaseImage({ region, baseImage: spec.baseImage });
+  const { imageId: baseImageId } = await tools.resolveBaseImage({ region, baseImage: spec.baseImage }, `resolve base image ${spec.baseImage} in ${region}`);
   run.phase('baking');
   run.region(region, { phase: 'baking' });
 
@@ -43,7 +43,7 @@ export async function bakeImage(run: DeployRun): Promise<BakedImage> {
     userTags: spec.tags,
     step: 'builder',
     timeouts,
-  });
+  }, `launch the builder (1 × ${spec.instanceType}) in ${region} from ${baseImageId}`);
   await tools.syncCode({
     region,
     instanceIds: [builder.instanceId],
@@ -52,15 +52,18 @@ export async function bakeImage(run: DeployRun): Promise<BakedImage> {
     artifact: request.artifact,
     provision: { packages: spec.bake.packages, commands: spec.bake.commands },
     timeoutSeconds: timeouts.command,
-  });
+  }, `provision builder ${builder.instanceId} and place ${request.version} on it`);
   // A release that does not start on the builder would not start from the image either: stop here, before the slow part.
-  await tools.smokeTest({ targets: [builder], healthCheck: spec.service.healthCheck, version: request.version });
+  await tools.smokeTest({ region, targets: [builder], healthCheck: spec.service.healthCheck, version: request.version }, `smoke test ${request.version} on builder ${builder.instanceId}`);
 
   const imageName = imageNameFor(spec.app, request.version, owner.runId);
-  compensations.add(`deregister image ${imageName} in ${region}`, () => tools.deregisterImage({ region, imageName }));
-  const { imageId } = await tools.bakeAmi({ region, builderInstanceId: builder.instanceId, imageName, baseImageId, owner, userTags: spec.tags, timeouts });
+  compensations.add(`deregister image ${imageName} in ${region}`, () => tools.deregisterImage({ region, imageName }, `undo: deregister image ${imageName} in ${region}`));
+  const { imageId } = await tools.bakeAmi(
+    { region, builderInstanceId: builder.instanceId, imageName, baseImageId, owner, userTags: spec.tags, timeouts },
+    `stop builder ${builder.instanceId}, make image ${imageName} in ${region}`,
+  );
   run.region(region, { imageId });
-  await tools.terminateInstances({ region, instanceIds: [builder.instanceId], timeoutSeconds: timeouts.instanceTerminated });
+  await tools.terminateInstances({ region, instanceIds: [builder.instanceId], timeoutSeconds: timeouts.instanceTerminated }, `terminate builder ${builder.instanceId} in ${region}`);
   dropBuilderUndo();
   return { region, imageId, imageName };
 }
@@ -75,14 +78,17 @@ function builderUndo(run: DeployRun, region: string): [string, () => Promise<unk
   const { spec, owner, tools } = run;
   const ownedBy = { workflowId: owner.workflowId, runId: owner.runId, role: 'builder' } as const;
   if (!spec.bake.keepBuilderOnFailure) {
-    return [`terminate the builder in ${region}`, () => tools.terminateInstances({ region, ownedBy, timeoutSeconds: spec.timeouts.instanceTerminated })];
+    return [`terminate the builder in ${region}`, () => tools.terminateInstances({ region, ownedBy, timeoutSeconds: spec.timeouts.instanceTerminated }, `undo: terminate the builder in ${region}`)];
   }
   const hours = spec.bake.keepBuilderHours;
   return [
     `keep the builder in ${region} for inspection: stopped, expires in ${hours}h`,
     () => {
       const expiresAt = new Date(Date.now() + hours * 3_600_000).toISOString();
-      return tools.keepInstances({ region, ownedBy, tags: { [TagKeys.expiresAt]: expiresAt }, timeoutSeconds: spec.timeouts.instanceRunning });
+      return tools.keepInstances(
+        { region, ownedBy, tags: { [TagKeys.expiresAt]: expiresAt }, timeoutSeconds: spec.timeouts.instanceRunning },
+        `undo: keep the builder in ${region}, stopped, until ${expiresAt}`,
+      );
     },
   ];
 }

@@ -11,7 +11,9 @@ export async function copyImage(run: DeployRun, image: BakedImage, region: strin
   if (region === image.region) return image.imageId;
   const { tools, owner, spec, compensations } = run;
   run.region(region, { phase: 'copying' });
-  compensations.add(`deregister image ${image.imageName} in ${region}`, () => tools.deregisterImage({ region, imageName: image.imageName }));
+  compensations.add(`deregister image ${image.imageName} in ${region}`, () =>
+    tools.deregisterImage({ region, imageName: image.imageName }, `undo: deregister image ${image.imageName} in ${region}`),
+  );
   const { imageId } = await tools.copyAmi({
     sourceRegion: image.region,
     sourceImageId: image.imageId,
@@ -20,7 +22,7 @@ export async function copyImage(run: DeployRun, image: BakedImage, region: strin
     owner,
     userTags: spec.tags,
     timeoutSeconds: spec.timeouts.copyAvailable,
-  });
+  }, `copy ${image.imageId} ${image.region} → ${region}`);
   run.region(region, { imageId });
   return imageId;
 }

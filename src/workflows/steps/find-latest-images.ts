@@ -9,7 +9,7 @@ import type { DeployRun } from '../deploy-run/deploy-run';
 export async function findLatestImages(run: DeployRun): Promise<CatalogImage[]> {
   const { spec, tools } = run;
   run.phase('resolving');
-  const images = await Promise.all(spec.regions.map((region) => tools.findLatestImage({ region, app: spec.app })));
+  const images = await Promise.all(spec.regions.map((region) => tools.findLatestImage({ region, app: spec.app }, `find the newest image of ${spec.app} in ${region}`)));
   images.forEach((image, i) => run.region(spec.regions[i], { phase: 'starting', imageId: image.imageId }));
   return images;
 }

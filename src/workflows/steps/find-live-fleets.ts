@@ -10,7 +10,7 @@ import type { DeployRun } from '../deploy-run/deploy-run';
 export async function findLiveFleets(run: DeployRun): Promise<FleetMember[][]> {
   const { spec, tools, request } = run;
   run.phase('resolving');
-  const fleets = await Promise.all(spec.regions.map((region) => tools.findFleet({ region, app: spec.app, env: request.env })));
+  const fleets = await Promise.all(spec.regions.map((region) => tools.findFleet({ region, app: spec.app, env: request.env }, `find the live fleet of ${spec.app}/${request.env} in ${region}`)));
   return fleets.map(({ instances }, i) => {
     if (instances.length === 0) {
       throw ApplicationFailure.create({

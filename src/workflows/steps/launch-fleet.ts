@@ -20,11 +20,13 @@ export async function launchFleet(run: DeployRun, region: string, imageId: strin
   const { spec, owner, tools, compensations, request } = run;
   const settings = run.settings(region);
   run.region(region, { phase: 'launching', imageId });
-  const { instances: old } = await tools.findFleet({ region, app: spec.app, env: request.env });
+  const { instances: old } = await tools.findFleet({ region, app: spec.app, env: request.env }, `find the live fleet of ${spec.app}/${request.env} in ${region}`);
   run.region(region, { oldInstances: old.map((i) => i.instanceId) });
 
   compensations.add(`terminate the new fleet in ${region}`, () =>
-    tools.terminateInstances({ region, ownedBy: { workflowId: owner.workflowId, runId: owner.runId, role: 'fleet' }, timeoutSeconds: spec.timeouts.instanceTerminated }),
+    tools.terminateInstances({ region, ownedBy: { workflowId: owner.workflowId, runId: owner.runId, role: 'fleet' }, timeoutSeconds: spec.timeouts.instanceTerminated },
+      `undo: terminate the new fleet in ${region}`,
+    ),
   );
   const { instances } = await tools.launchInstances({
     region,
@@ -39,7 +41,7 @@ export async function launchFleet(run: DeployRun, region: string, imageId: strin
     userTags: spec.tags,
     step: 'fleet',
     timeouts: spec.timeouts,
-  });
+  }, `launch ${settings.desiredCount} × ${spec.instanceType} in ${region} from ${imageId}`);
   run.region(region, { phase: 'verifying', newInstances: instances.map((i) => i.instanceId) });
   return { region, imageId, instances, old };
 }

@@ -16,9 +16,11 @@ export async function makeLive(run: DeployRun, fleets: NewFleet[]): Promise<void
       const newIds = fleet.instances.map((i) => i.instanceId);
       const oldIds = fleet.old.map((i) => i.instanceId);
       const traffic = run.trafficOf(fleet.region);
-      compensations.add(`put the old fleet back in service in ${fleet.region}`, () => tools.shiftTraffic({ ...traffic, register: oldIds, deregister: newIds }));
+      compensations.add(`put the old fleet back in service in ${fleet.region}`, () =>
+        tools.shiftTraffic({ ...traffic, register: oldIds, deregister: newIds }, `undo: put the old fleet (${oldIds.length}) back in service in ${fleet.region}`),
+      );
       run.region(fleet.region, { phase: 'promoting' });
-      await tools.shiftTraffic({ ...traffic, register: newIds, deregister: oldIds });
+      await tools.shiftTraffic({ ...traffic, register: newIds, deregister: oldIds }, `make ${newIds.length} new instance(s) live in ${fleet.region}, drain ${oldIds.length} old`);
     }),
   );
 }

@@ -28,7 +28,7 @@ export async function placeRelease(run: DeployRun, region: string, instances: In
     artifact: request.artifact,
     timeoutSeconds: spec.timeouts.command,
     failOnError: false,
-  });
+  }, `place ${request.version} on ${label} in ${region}`);
   options.onResults?.(results);
   const failed = results.filter((r) => !r.ok);
   if (failed.length > 0) {

@@ -14,7 +14,10 @@ export async function retireOldFleets(run: DeployRun, fleets: NewFleet[]): Promi
     allOrCancel(
       fleets.map((fleet) => async () => {
         run.region(fleet.region, { phase: 'retiring' });
-        await run.tools.terminateInstances({ region: fleet.region, instanceIds: fleet.old.map((i) => i.instanceId), timeoutSeconds: run.spec.timeouts.instanceTerminated });
+        await run.tools.terminateInstances(
+          { region: fleet.region, instanceIds: fleet.old.map((i) => i.instanceId), timeoutSeconds: run.spec.timeouts.instanceTerminated },
+          `retire the old fleet (${fleet.old.length}) in ${fleet.region}`,
+        );
         run.region(fleet.region, { phase: 'done' });
       }),
     ),

@@ -22,9 +22,12 @@ export async function rollBack(run: DeployRun, region: string, instances: Update
     if (unknown) throw ApplicationFailure.create({ type: 'RollbackImpossible', nonRetryable: true, message: `no previous release is known for ${unknown.map((i) => i.instanceId).join(', ')} in ${region}` });
     for (const [version, group] of byVersion) {
       const groupIds = group.map((i) => i.instanceId);
-      await tools.syncCode({ region, instanceIds: groupIds, service: spec.service, version, mode: 'rollback', timeoutSeconds: spec.timeouts.command });
-      await tools.smokeTest({ targets: group, healthCheck: spec.service.healthCheck, version });
-      await tools.tagInstances({ region, instanceIds: groupIds, tags: { [TagKeys.version]: version } });
+      await tools.syncCode(
+        { region, instanceIds: groupIds, service: spec.service, version, mode: 'rollback', timeoutSeconds: spec.timeouts.command },
+        `roll ${groupIds.length} instance(s) back to ${version} in ${region}`,
+      );
+      await tools.smokeTest({ region, targets: group, healthCheck: spec.service.healthCheck, version }, `smoke test ${version} on ${groupIds.length} instance(s) in ${region}`);
+      await tools.tagInstances({ region, instanceIds: groupIds, tags: { [TagKeys.version]: version } }, `tag ${groupIds.length} instance(s) version=${version} in ${region}`);
     }
     await putBackInService(run, region, ids);
   }

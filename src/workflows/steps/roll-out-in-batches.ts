@@ -30,6 +30,10 @@ function regionChild(run: DeployRun, region: string, members: FleetMember[], pla
   return executeChild(rollingSync, {
     workflowId: `${workflowInfo().workflowId}/${region}${mode === 'rollback' ? '/rollback' : ''}`,
     parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    staticSummary:
+      mode === 'rollback'
+        ? `roll back ${updated.length} instance(s) in ${region} to their previous release`
+        : `rolling sync ${region}: ${run.request.version} on ${members.length} instance(s) in ${plan.batches} batch(es) of ${plan.batchSize}`,
     args: [{ request: run.request, region, members, plan, nextBatch: 0, updated, mode }],
   });
 }

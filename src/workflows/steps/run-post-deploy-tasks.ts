@@ -10,7 +10,10 @@ export async function runPostDeployTasks(run: DeployRun, region: string, instanc
   const { tools, spec } = run;
   if (spec.postDeploy.length > 0) {
     const instanceIds = instances.map((i) => i.instanceId);
-    await tools.runOnInstances({ region, instanceIds, commands: spec.postDeploy, comment: `post-deploy ${version}`, timeoutSeconds: spec.timeouts.command });
+    await tools.runOnInstances(
+      { region, instanceIds, commands: spec.postDeploy, comment: `post-deploy ${version}`, timeoutSeconds: spec.timeouts.command },
+      `post-deploy tasks (${spec.postDeploy.length}) on ${instanceIds.length} instance(s) in ${region}`,
+    );
   }
-  await tools.smokeTest({ targets: instances, healthCheck: spec.service.healthCheck, version });
+  await tools.smokeTest({ region, targets: instances, healthCheck: spec.service.healthCheck, version }, `smoke test ${version} on ${instances.length} instance(s) in ${region}`);
 }

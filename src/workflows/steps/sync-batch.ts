@@ -25,7 +25,7 @@ export async function syncBatch(run: DeployRun, region: string, batch: FleetMemb
   await placeRelease(run, region, batch, { label, onResults: (results) => recordPreviousVersions(updated, results, request.version) });
   await runPostDeployTasks(run, region, batch);
   await putBackInService(run, region, ids);
-  await tools.tagInstances({ region, instanceIds: ids, tags: { [TagKeys.version]: request.version } });
+  await tools.tagInstances({ region, instanceIds: ids, tags: { [TagKeys.version]: request.version } }, `tag ${label} version=${request.version} in ${region}`);
   return updated;
 }
 
