@@ -1,13 +1,11 @@
 import type { DeployRequest } from '../contracts';
 import { runDeploy } from './deploy-run/deploy-run';
 import { inEveryRegion } from './deploy-run/in-every-region';
-import { newFleetResult } from './deploy-run/results';
 import type { DeployResult } from './messages';
 import { bakeImage } from './steps/bake-image';
 import { copyImage } from './steps/copy-image';
 import { launchFleet } from './steps/launch-fleet';
-import { makeLive } from './steps/make-live';
-import { retireOldFleets } from './steps/retire-old-fleets';
+import { goLive } from './steps/go-live';
 import { runPostDeployTasks } from './steps/run-post-deploy-tasks';
 
 /**
@@ -15,7 +13,7 @@ import { runPostDeployTasks } from './steps/run-post-deploy-tasks';
  *  1. bake an image holding the release (in the first region), and copy it to the others;
  *  2. in each region, as soon as its image is there, instantiate a fresh fleet from it;
  *  3. perform the post-deploy tasks and the smoke test on it;
- * then make every region live at once and retire the old fleets.
+ * then go live: every region at once, and the old fleets retired.
  */
 export async function fullyImmutableDeploy(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
@@ -26,9 +24,6 @@ export async function fullyImmutableDeploy(request: DeployRequest): Promise<Depl
       await runPostDeployTasks(run, region, fleet.instances);
       return fleet;
     });
-    await makeLive(run, fleets);
-    run.pointOfNoReturn();
-    await retireOldFleets(run, fleets);
-    return newFleetResult(run, fleets);
+    return goLive(run, fleets);
   });
 }

@@ -1,13 +1,11 @@
 import type { DeployRequest } from '../contracts';
 import { runDeploy } from './deploy-run/deploy-run';
 import { inEveryRegion } from './deploy-run/in-every-region';
-import { newFleetResult } from './deploy-run/results';
 import type { DeployResult } from './messages';
 import { findLatestImages } from './steps/find-latest-images';
 import { launchFleet } from './steps/launch-fleet';
-import { makeLive } from './steps/make-live';
+import { goLive } from './steps/go-live';
 import { placeRelease } from './steps/place-release';
-import { retireOldFleets } from './steps/retire-old-fleets';
 import { runPostDeployTasks } from './steps/run-post-deploy-tasks';
 
 /**
@@ -15,7 +13,7 @@ import { runPostDeployTasks } from './steps/run-post-deploy-tasks';
  *  1. instantiate a fresh fleet in each region from the image the immutable procedure baked last;
  *  2. replace the application code on it with the new release;
  *  3. perform the post-deploy tasks and the smoke test on it;
- * then make every region live at once and retire the old fleets.
+ * then go live: every region at once, and the old fleets retired.
  */
 export async function partiallyImmutableDeploy(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
@@ -26,9 +24,6 @@ export async function partiallyImmutableDeploy(request: DeployRequest): Promise<
       await runPostDeployTasks(run, region, fleet.instances);
       return fleet;
     });
-    await makeLive(run, fleets);
-    run.pointOfNoReturn();
-    await retireOldFleets(run, fleets);
-    return newFleetResult(run, fleets);
+    return goLive(run, fleets);
   });
 }
