@@ -1,5 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { CliDeps } from './deps';
+import type { GlobalOptions } from './options';
+import type { Renderer } from './render/renderer';
+import { selectRenderer } from './render/select-renderer';
+import type { CommandOutput } from './results';
 import { connectClient, loadTemporalConfig, unreachable, type TemporalConnection } from './temporal';
 
 /** The Web UI the links point at, unless `TEMPORAL_UI_URL` says otherwise (the dev server's). */
@@ -12,41 +16,41 @@ export interface Temporal {
 }
 
 /**
- * What a command works with: output writers, the environment, and a Temporal client made on
- * first use (so commands that fail validation never connect) and closed by exec when done.
+ * What a command works with: the environment, the run's renderer (chosen from the global
+ * options on first use), and a Temporal client made on first use (so commands that fail
+ * validation never connect) and closed by exec when done.
  */
 export class CommandContext {
   private connection?: Promise<TemporalConnection>;
-  private jsonWritten = false;
+  private chosenRenderer?: Renderer;
   readonly startedAt = Date.now();
   /** What the command's action decided; exec returns it. */
   exitCode: number = 0;
 
-  constructor(readonly deps: CliDeps) {}
+  constructor(
+    readonly deps: CliDeps,
+    private readonly globalOptions: () => GlobalOptions = () => ({}),
+  ) {}
 
   get env(): NodeJS.ProcessEnv {
     return this.deps.env;
   }
 
-  /** A result line on stdout. */
-  out(line: string): void {
-    this.deps.stdout(line.endsWith('\n') ? line : `${line}\n`);
+  /** The program's own options (`--json`, `--debug`), wherever they were given. */
+  get global(): GlobalOptions {
+    return this.globalOptions();
   }
 
-  /** A log or progress line on stderr. */
-  err(line: string): void {
-    this.deps.stderr(line.endsWith('\n') ? line : `${line}\n`);
+  /** Where progress, results and errors go. */
+  get renderer(): Renderer {
+    this.chosenRenderer ??= selectRenderer(this.globalOptions(), this.deps);
+    return this.chosenRenderer;
   }
 
-  /** The one JSON document of a `--json` run. */
-  json(document: unknown): void {
-    if (this.jsonWritten) throw new Error('a --json run writes exactly one JSON document');
-    this.jsonWritten = true;
-    this.deps.stdout(`${JSON.stringify(document, null, 2)}\n`);
-  }
-
-  get wroteJson(): boolean {
-    return this.jsonWritten;
+  /** Renders a command's result and keeps its exit code for exec. */
+  finish(output: CommandOutput): void {
+    if (output.result) this.renderer.result(output.result);
+    this.exitCode = output.exitCode;
   }
 
   /** Seconds since the command started, one decimal. */
@@ -75,8 +79,17 @@ export class CommandContext {
 
   /** `${TEMPORAL_UI_URL}/namespaces/<ns>/workflows/<id>/<run>/history`. */
   uiUrl(namespace: string, workflowId: string, runId: string): string {
+    return `${this.uiBase(namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`;
+  }
+
+  /** `${TEMPORAL_UI_URL}/namespaces/<ns>/schedules/<id>`. */
+  scheduleUiUrl(namespace: string, scheduleId: string): string {
+    return `${this.uiBase(namespace)}/schedules/${encodeURIComponent(scheduleId)}`;
+  }
+
+  private uiBase(namespace: string): string {
     const base = (this.env.TEMPORAL_UI_URL || DEFAULT_TEMPORAL_UI_URL).replace(/\/+$/, '');
-    return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`;
+    return `${base}/namespaces/${encodeURIComponent(namespace)}`;
   }
 
   private async open(): Promise<TemporalConnection> {

@@ -18,11 +18,27 @@ export interface CliDeps {
   connect?: () => Promise<Client>;
 }
 
-/** The real process: its streams and environment. */
+/**
+ * The real process: its streams and environment. A reader that goes away (`hybrid-deploy status
+ * | head`) closes the pipe under stdout; the write then fails with EPIPE, which Node reports as
+ * an unhandled stream error with a stack trace. Here the CLI stops writing to that stream
+ * instead and carries on, so it ends quietly with its own exit code.
+ */
 export function defaultDeps(): CliDeps {
   return {
-    stdout: (s) => void process.stdout.write(s),
-    stderr: (s) => void process.stderr.write(s),
+    stdout: quietWhenClosed(process.stdout),
+    stderr: quietWhenClosed(process.stderr),
     env: process.env,
+  };
+}
+
+function quietWhenClosed(stream: NodeJS.WriteStream): (s: string) => void {
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+  });
+  return (s) => {
+    if (!closed) stream.write(s);
   };
 }

@@ -67,6 +67,16 @@ export function toCliError(error: unknown): CliError {
   return new CliError(ErrorCode.UNEXPECTED, `unexpected error: ${message}`, { exitCode: ExitCode.SYSTEM_ERROR, fault: Fault.SYSTEM, cause: error });
 }
 
+/** A Temporal call that failed for a reason other than the user's input (exit 4). */
+export function temporalError(what: string, error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  return new CliError(ErrorCode.TEMPORAL_ERROR, `${what}: ${(error as Error)?.message ?? String(error)}`, {
+    exitCode: ExitCode.SYSTEM_ERROR,
+    fault: Fault.SYSTEM,
+    cause: error,
+  });
+}
+
 /** One problem line: `  <path>: <message>`. */
 export function formatProblem(problem: InputProblem): string {
   return `  ${problem.path ? `${problem.path}: ` : ''}${problem.message}`;

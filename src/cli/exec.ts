@@ -7,8 +7,9 @@ import { sandboxCommand } from './commands/sandbox';
 import { statusCommand } from './commands/status';
 import { CommandContext } from './context';
 import type { CliDeps } from './deps';
-import { CliError, ErrorCode, errorDocument, Fault, formatError, toCliError } from './errors';
-import { ExitCode } from './exit-codes';
+import { CliError, ErrorCode, Fault, toCliError } from './errors';
+import { EXIT_CODES_HELP, ExitCode } from './exit-codes';
+import { globalOptions, type GlobalOptions } from './options';
 
 export type { CliDeps } from './deps';
 export { defaultDeps } from './deps';
@@ -18,14 +19,15 @@ const CLI_VERSION = '0.1.0';
 
 /**
  * Runs `hybrid-deploy <argv…>` in-process and resolves to its exit code (see {@link ExitCode}).
- * Never calls `process.exit` and never writes to the process's streams directly: output goes
- * through `deps.stdout`/`deps.stderr`, Temporal through `deps.connect` (or the environment's
- * Temporal config), so tests run it as it runs in CI.
+ * Never calls `process.exit` and never writes to the process's streams directly: commands
+ * return results that the run's renderer prints through `deps.stdout`/`deps.stderr`, Temporal
+ * comes through `deps.connect` (or the environment's Temporal config), so tests run it as it
+ * runs in CI.
  */
 export async function exec(argv: string[], deps: CliDeps): Promise<number> {
-  const ctx = new CommandContext(deps);
-  const json = argv.includes('--json');
-  const debug = argv.includes('--debug');
+  // The renderer reads the global options (--json, --debug) once they are parsed, even when
+  // parsing fails part-way: commander sets each option as it reads it.
+  const ctx = new CommandContext(deps, () => program.opts<GlobalOptions>());
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -33,8 +35,7 @@ export async function exec(argv: string[], deps: CliDeps): Promise<number> {
   } catch (error) {
     const cliError = error instanceof CommanderError ? fromCommander(error) : toCliError(error);
     if (cliError === undefined) return ExitCode.OK; // --help, --version
-    deps.stderr(formatError(cliError, debug));
-    if (json && !ctx.wroteJson) ctx.json(errorDocument(cliError));
+    ctx.renderer.error(cliError);
     return cliError.exitCode;
   } finally {
     await ctx.close();
@@ -45,9 +46,8 @@ function buildProgram(ctx: CommandContext): Command {
   const program = new Command('hybrid-deploy')
     .description('Immutable, partial and mutable EC2 deploys as durable Temporal workflows')
     .version(CLI_VERSION, '-V, --cli-version', 'print the CLI version')
-    // Program options stop at the subcommand, so `deploy --version 1.4.2` is the deploy's.
-    .enablePositionalOptions()
     .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (s) => ctx.deps.stdout(s),
       writeErr: (s) => ctx.deps.stderr(s),
@@ -57,12 +57,17 @@ function buildProgram(ctx: CommandContext): Command {
     .showHelpAfterError(false)
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 deploy failed or cancelled, 2 invalid input, 3 a deploy of the app/env is already running, 4 system error.\n' +
+      `\n${EXIT_CODES_HELP}\n` +
+        'Settings: defaults < the spec file < the environment < flags. Task queue: --task-queue, else HYBRID_DEPLOY_TASK_QUEUE.\n' +
         'Temporal settings: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE; links use TEMPORAL_UI_URL.',
     );
+  // --json and --debug belong to the program, so every command has them and they may come anywhere on the line.
+  for (const option of globalOptions()) program.addOption(option);
   for (const command of [deployCommand(ctx), bakeCommand(ctx), statusCommand(ctx), cancelCommand(ctx), reapCommand(ctx), sandboxCommand(ctx)]) {
     // Subcommands made with `new Command` inherit nothing: give each the program's error and output handling.
     command.copyInheritedSettings(program);
+    // The emulator exits with its own code; every other command with the table's.
+    if (command.name() !== 'sandbox') command.addHelpText('after', `\n${EXIT_CODES_HELP}`);
     program.addCommand(command);
   }
   return program;

@@ -20,6 +20,30 @@ export function parseCountOrPercent(value: CountOrPercent): { count: number } | 
   return undefined;
 }
 
+/** Instances a floor keeps in service on a fleet of this size: rounded up, as CodeDeploy's minimum healthy hosts. */
+function healthyFloor(fleetSize: number, floor: { count: number } | { percent: number }): number {
+  return 'count' in floor ? floor.count : Math.ceil((fleetSize * floor.percent) / 100);
+}
+
+/** True when the floor leaves at least one instance of a fleet this size free to update (or it is not a floor at all). */
+export function hasRoomForBatch(fleetSize: number, minHealthy: CountOrPercent): boolean {
+  const floor = parseCountOrPercent(minHealthy);
+  return !floor || fleetSize === 0 || fleetSize - healthyFloor(fleetSize, floor) >= 1;
+}
+
+/**
+ * Why a rollout value can never plan a batch, on a fleet of any size: a batch of nothing, or a
+ * floor of every instance. Undefined when it can (or is not a count or percentage at all).
+ */
+export function neverPlansBatch(setting: 'batchSize' | 'minHealthy', value: CountOrPercent): string | undefined {
+  const parsed = parseCountOrPercent(value);
+  if (!parsed) return undefined;
+  const amount = 'count' in parsed ? parsed.count : parsed.percent;
+  if (setting === 'batchSize' && amount === 0) return `${JSON.stringify(value)} moves no instance: a batch needs at least one (e.g. 1 or "25%")`;
+  if (setting === 'minHealthy' && 'percent' in parsed && parsed.percent >= 100) return `${JSON.stringify(value)} keeps every instance in service: no batch can ever be updated`;
+  return undefined;
+}
+
 /** A rollout plan for one fleet: instances per batch and how many batches. */
 export interface BatchPlan {
   fleetSize: number;
@@ -39,10 +63,13 @@ export function planBatches(fleetSize: number, batchSize: CountOrPercent, minHea
   if (!size) throw new Error(`batch size ${JSON.stringify(batchSize)} is not a count or a percentage (e.g. 2 or "25%")`);
   if (!floor) throw new Error(`min healthy ${JSON.stringify(minHealthy)} is not a count or a percentage (e.g. 1 or "50%")`);
   const wanted = 'count' in size ? size.count : Math.floor((fleetSize * size.percent) / 100);
-  const healthy = 'count' in floor ? floor.count : Math.ceil((fleetSize * floor.percent) / 100);
+  const healthy = healthyFloor(fleetSize, floor);
   const room = fleetSize - healthy;
-  if (fleetSize > 0 && room < 1) {
-    throw new Error(`min healthy ${JSON.stringify(minHealthy)} keeps all ${fleetSize} instance(s) in service: no room for a batch (lower it, or use a partial deploy)`);
+  if (!hasRoomForBatch(fleetSize, minHealthy)) {
+    throw new Error(
+      `min healthy ${JSON.stringify(minHealthy)} keeps all ${fleetSize} instance(s) in service: no room for a batch ` +
+        `(pass --min-healthy ${fleetSize - 1} or lower rollout.minHealthy in the spec, or use a partial deploy)`,
+    );
   }
   const batch = Math.max(1, Math.min(wanted, room, fleetSize));
   return { fleetSize, batchSize: batch, minHealthy: healthy, batches: fleetSize === 0 ? 0 : Math.ceil(fleetSize / batch) };

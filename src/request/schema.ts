@@ -24,6 +24,38 @@ function pattern(re: RegExp, what: string, example: string) {
   return z.string().regex(re, { error: (issue) => `${quoted(issue.input)} is not ${what} (e.g. ${example})` });
 }
 
+/**
+ * Directories of the operating system itself. The sync script makes `releases/`, `current` and
+ * `shared/` inside the install dir and prunes old releases there, so it needs a directory of its own.
+ */
+const SYSTEM_DIRS = new Set([
+  '/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/libx32', '/media', '/mnt', '/opt', '/proc', '/root',
+  '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/usr/bin', '/usr/include', '/usr/lib', '/usr/lib64', '/usr/libexec', '/usr/local',
+  '/usr/local/bin', '/usr/local/lib', '/usr/local/sbin', '/usr/local/share', '/usr/sbin', '/usr/share', '/usr/src', '/var', '/var/cache',
+  '/var/lib', '/var/log', '/var/opt', '/var/run', '/var/spool', '/var/tmp',
+]);
+/** Trees of the kernel's and the devices' files, where nothing written is an ordinary lasting file. */
+const SYSTEM_TREES = ['/proc', '/sys', '/dev'];
+
+/** Why a path cannot be an install dir, or undefined when it can. */
+function installDirProblem(path: string): string | undefined {
+  const example = '(e.g. /opt/my-app)';
+  if (path !== '/' && !ABSOLUTE_PATH.test(path)) return `is not an absolute path ${example}`;
+  const dots = path.split('/').find((segment) => segment === '.' || segment === '..');
+  if (dots) return `has a ${quoted(dots)} segment: write the directory it means, without . or .. ${example}`;
+  const normal = path.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+  if (SYSTEM_DIRS.has(normal)) return `is a system directory: releases/, current and shared/ need a directory of their own ${example}`;
+  if (normal !== path) return `has an empty segment (a doubled or trailing /): write it as ${quoted(normal)}`;
+  const tree = SYSTEM_TREES.find((root) => path.startsWith(`${root}/`));
+  if (tree) return `is inside ${tree}, which holds the kernel's or the devices' files, not an app's ${example}`;
+  return undefined;
+}
+
+const installDir = z.string().superRefine((path, ctx) => {
+  const problem = installDirProblem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${quoted(path)} ${problem}` });
+});
+
 /** Where and how many instances run in one region. */
 export const RegionSettingsSchema = z.strictObject({
   subnetIds: z.array(pattern(SUBNET_ID, 'a subnet id', 'subnet-0123456789abcdef0')).min(1),
@@ -46,7 +78,7 @@ export const HealthCheckSchema = z.strictObject({
 
 /** How the app is installed and run on an instance. */
 export const ServiceSchema = z.strictObject({
-  installDir: pattern(ABSOLUTE_PATH, 'an absolute path', '/opt/my-app'),
+  installDir,
   start: z.string().min(1),
   stop: z.string().min(1),
   /** Defaults to stop, then start. */

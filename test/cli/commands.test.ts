@@ -57,7 +57,16 @@ describe('hybrid-deploy against Temporal (no worker)', () => {
     const run = await deploy(envName, ['--json']);
     expect(run.code).toBe(ExitCode.OK);
     const doc = JSON.parse(run.stdout);
-    expect(doc).toEqual({ workflowId: `deploy/${APP}/${envName}`, runId: expect.any(String), uiUrl: expect.stringContaining('/history'), seconds: expect.any(Number) });
+    expect(doc).toEqual({
+      workflowId: `deploy/${APP}/${envName}`,
+      runId: expect.any(String),
+      uiUrl: expect.stringContaining('/history'),
+      procedure: 'immutable',
+      app: APP,
+      env: envName,
+      version: '1.4.2',
+      seconds: expect.any(Number),
+    });
   });
 
   it('exits 3 and names the running run when the same app/env is already deploying', async () => {
@@ -102,8 +111,8 @@ describe('hybrid-deploy against Temporal (no worker)', () => {
     const begin = Date.now();
     const run = await runCli(['status', APP, envName], { client, env });
     expect(Date.now() - begin).toBeLessThan(15_000);
-    expect(run.code).toBe(ExitCode.OK);
-    expect(run.stdout).toContain(`deploy/${APP}/${envName}: RUNNING`);
+    expect(run.code).toBe(ExitCode.DEPLOY_RUNNING);
+    expect(run.stdout).toContain(`deploy/${APP}/${envName}: running`);
     expect(run.stdout).toContain('no worker has picked it up yet');
     const json = await runCli(['status', APP, envName, '--json'], { client, env });
     const doc = JSON.parse(json.stdout);

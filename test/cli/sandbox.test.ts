@@ -31,5 +31,8 @@ describe('hybrid-deploy sandbox', () => {
     expect(run.code).toBe(ExitCode.INVALID_INPUT);
     expect(run.stderr).toContain('  --port: "http" is not a port');
     expect(run.stderr).toContain('  --time-scale: "-1" is not a positive number');
+    const json = await runCli(['sandbox', '--json']);
+    expect(json.code).toBe(ExitCode.INVALID_INPUT);
+    expect(JSON.parse(json.stdout).problems).toEqual([{ path: '--json', message: expect.stringContaining('does not apply to sandbox') }]);
   });
 });

@@ -63,7 +63,7 @@ describe('hybrid-deploy with a worker (stand-in workflows)', () => {
     });
   });
 
-  it('cancel --wait stops a running deploy; the waiting deploy exits 1 with "cancelled"', async () => {
+  it('cancel --wait stops a running deploy; the waiting deploy exits 5 with "cancelled"', async () => {
     const taskQueue = uniqueTaskQueue('cli-cancel');
     const envName = uniqueEnv();
     const args = [...deployArgs(envName, { '--procedure': 'mutable', '--batch-size': '1' }), '--task-queue', taskQueue, '--wait'];
@@ -72,7 +72,7 @@ describe('hybrid-deploy with a worker (stand-in workflows)', () => {
       // Cancel once the workflow is syncing (its status query answers).
       const status = await waitFor(async () => {
         const run = await runCli(['status', APP, envName, '--json'], { client, env });
-        return run.code === 0 && JSON.parse(run.stdout).status?.phase === 'syncing' ? run : undefined;
+        return run.code === ExitCode.DEPLOY_RUNNING && JSON.parse(run.stdout).status?.phase === 'syncing' ? run : undefined;
       });
       expect(status.stdout).toContain('"batchesTotal": 3');
       const cancelling = runCli(['cancel', APP, envName, '--wait'], { client, env });
@@ -83,7 +83,7 @@ describe('hybrid-deploy with a worker (stand-in workflows)', () => {
     expect(cancel.stdout).toContain(': CANCELLED');
     // The report comes from the status query of the closed run; stderr says why if it is missing.
     expect({ stdout: cancel.stdout, stderr: cancel.stderr }).toEqual({ stdout: expect.stringContaining('    - restored release 1.0.0 on i-0aaa'), stderr: expect.any(String) });
-    expect(deploy.code).toBe(ExitCode.DEPLOY_FAILED);
+    expect(deploy.code).toBe(ExitCode.DEPLOY_STOPPED);
     expect(deploy.stdout).toContain(`deploy of ${APP} 1.4.2 to ${envName} cancelled after`);
     expect(deploy.stderr).toContain('error [DEPLOY_CANCELLED]');
     const history = await client.workflow.getHandle(`deploy/${APP}/${envName}`).fetchHistory();

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { DeployStatus } from '../../src/workflows/messages';
 import { deployArgs, leftovers, startDeployWorld, type CliRun, type DeployWorld, type Leftovers } from '../helpers/deploy-world';
-import { failed, fleetOf, succeeded, until, versionsRunning } from '../helpers/outcomes';
+import { fleetOf, succeeded, until, versionsRunning } from '../helpers/outcomes';
 import { pollTraffic, type TrafficReport } from '../helpers/traffic';
 
 const REGIONS = ['us-east-1', 'us-west-2'];
@@ -34,10 +34,11 @@ async function cancel(world: DeployWorld, env: string): Promise<{ status: string
   return JSON.parse(run.stdout);
 }
 
-/** The deploy's own CLI run, after a cancellation: exit 1 with the cancelled code and the undo report. */
+/** The deploy's own CLI run, after a cancellation: exit 5 (stopped) with the cancelled code and the undo report. */
 function cancelledDeploy(run: CliRun): any {
-  const output = failed(run);
-  expect(output.code).toBe('DEPLOY_CANCELLED');
+  expect({ code: run.code, out: run.code === 5 ? '' : `${run.stdout}\n${run.stderr}` }).toEqual({ code: 5, out: '' });
+  const output = JSON.parse(run.stdout);
+  expect(output).toMatchObject({ outcome: 'cancelled', code: 'DEPLOY_CANCELLED' });
   return output;
 }
 

@@ -90,6 +90,26 @@ describe('the deploy spec', () => {
     expect(problemsOf(raw).join('\n')).toMatch(/servce/);
   });
 
+  it('refuses an install dir with . or .. segments, a system directory, or a path inside /proc, /sys or /dev', () => {
+    const installDirProblems = (installDir: string) => {
+      const raw = valid();
+      raw.service.installDir = installDir;
+      return problemsOf(raw);
+    };
+    expect(installDirProblems('/opt/../etc')).toEqual([expect.stringMatching(/^service\.installDir: "\/opt\/\.\.\/etc" has a "\.\." segment: write the directory it means/)]);
+    expect(installDirProblems('/opt/./app')).toEqual([expect.stringMatching(/has a "\." segment/)]);
+    for (const system of ['/', '/usr', '/etc', '/bin', '/var/lib', '/usr/local/bin', '/usr/']) {
+      expect(installDirProblems(system)).toEqual([expect.stringMatching(/^service\.installDir: ".*" is a system directory: releases\/, current and shared\/ need a directory of their own/)]);
+    }
+    expect(installDirProblems('/proc/self/app')).toEqual([expect.stringMatching(/is inside \/proc/)]);
+    expect(installDirProblems('/opt//app/')).toEqual([expect.stringMatching(/has an empty segment .*write it as "\/opt\/app"/)]);
+    for (const fine of ['/opt/shop', '/srv/shop', '/var/lib/shop', '/usr/local/shop', '/home/app/shop', '/opt/my.app-2']) {
+      const raw = valid();
+      raw.service.installDir = fine;
+      expect(parseDeploySpec(raw).service.installDir).toBe(fine);
+    }
+  });
+
   it('reports a missing or unparsable file without throwing anything else', () => {
     expect(() => loadDeploySpec('/nonexistent/spec.yaml')).toThrow(/cannot be read/);
   });

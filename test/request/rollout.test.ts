@@ -1,4 +1,4 @@
-import { parseCountOrPercent, planBatches } from '../../src/request/rollout';
+import { hasRoomForBatch, neverPlansBatch, parseCountOrPercent, planBatches } from '../../src/request/rollout';
 
 describe('rolling batches', () => {
   it('parses counts and percentages, and nothing else', () => {
@@ -26,6 +26,18 @@ describe('rolling batches', () => {
   it('refuses a floor that leaves no room for a batch, saying what to change', () => {
     expect(() => planBatches(2, 1, '100%')).toThrow(/keeps all 2 instance\(s\) in service: no room for a batch/);
     expect(() => planBatches(2, 1, 2)).toThrow(/no room/);
+  });
+
+  it('names the flag to pass when the floor holds the whole fleet', () => {
+    expect(() => planBatches(1, '50%', '50%')).toThrow(/keeps all 1 instance\(s\) in service: no room for a batch \(pass --min-healthy 0 /);
+  });
+
+  it('tells a fleet with room for a batch from one without, and values no fleet has room for', () => {
+    expect([hasRoomForBatch(1, '50%'), hasRoomForBatch(2, '50%'), hasRoomForBatch(2, 2), hasRoomForBatch(3, 2), hasRoomForBatch(1, 0)]).toEqual([false, true, false, true, true]);
+    expect(neverPlansBatch('minHealthy', '100%')).toMatch(/keeps every instance in service/);
+    expect(neverPlansBatch('batchSize', 0)).toMatch(/moves no instance/);
+    expect(neverPlansBatch('batchSize', '0%')).toMatch(/moves no instance/);
+    expect([neverPlansBatch('minHealthy', '99%'), neverPlansBatch('minHealthy', 1000), neverPlansBatch('batchSize', '1%')]).toEqual([undefined, undefined, undefined]);
   });
 
   it('names a malformed value', () => {

@@ -3,11 +3,14 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import type { InputProblem } from '../../request/load';
+import { findPackageRoot } from '../../package-root';
 import type { CommandContext } from '../context';
 import { CliError, ErrorCode, Fault, invalidInput } from '../errors';
 import { ExitCode } from '../exit-codes';
-import { findPackageRoot } from '../../package-root';
+import { Flags, readFlags, type RawFlags } from '../options';
 
+/** The `sandbox` flags, one value each. */
 export interface SandboxOptions {
   port?: string;
   profile?: string;
@@ -15,7 +18,6 @@ export interface SandboxOptions {
   config?: string;
   dataDir?: string;
   keepData?: boolean;
-  debug?: boolean;
 }
 
 /** The built emulator, relative to the package root. `src/` never imports the sandbox: it runs it. */
@@ -25,21 +27,22 @@ export const SANDBOX_ENTRY = join('dist', 'sandbox', 'cli.js');
 export function sandboxCommand(ctx: CommandContext): Command {
   return new Command('sandbox')
     .description('run the local AWS emulator (EC2, SSM, ELBv2 subset) in the foreground; Ctrl-C stops it')
-    .option('--port <n>', 'port to listen on')
-    .option('--profile <name>', 'latency profile (instant, fast, realistic)')
-    .option('--time-scale <x>', 'multiply every modelled delay by x')
-    .option('--config <file>', 'sandbox config file')
-    .option('--data-dir <dir>', 'where the sandbox keeps its state and instance roots')
-    .option('--keep-data', 'keep the data dir on stop')
-    .option('--debug', 'show stack traces')
-    .action(async (options: SandboxOptions) => {
-      ctx.exitCode = await runSandbox(ctx, options);
+    .addOption(Flags.port())
+    .addOption(Flags.profile())
+    .addOption(Flags.timeScale())
+    .addOption(Flags.config())
+    .addOption(Flags.dataDir())
+    .addOption(Flags.keepData())
+    .action(async (raw: RawFlags<SandboxOptions>) => {
+      const { flags, problems } = readFlags(raw);
+      if (ctx.global.json) problems.push({ path: '--json', message: 'does not apply to sandbox: it runs in the foreground and logs as it goes' });
+      // The emulator prints its own output; there is no result to render.
+      ctx.finish({ exitCode: await runSandbox(ctx, flags, sandboxEntry(), problems) });
     });
 }
 
 /** The emulator's flags, checked here so a typo fails fast with exit 2. */
-export function sandboxArgs(options: SandboxOptions): string[] {
-  const problems = [];
+export function sandboxArgs(options: SandboxOptions, problems: InputProblem[] = []): string[] {
   if (options.port !== undefined && !(/^\d{1,5}$/.test(options.port) && Number(options.port) <= 65535)) {
     problems.push({ path: '--port', message: `${JSON.stringify(options.port)} is not a port (0-65535)` });
   }
@@ -69,8 +72,8 @@ export function sandboxEntry(): string | undefined {
  * SIGTERM are passed on, so the emulator stops its instances before exiting; it tolerates the
  * second SIGINT a terminal's Ctrl-C also delivers to it directly.
  */
-export async function runSandbox(ctx: CommandContext, options: SandboxOptions, entry = sandboxEntry()): Promise<number> {
-  const args = sandboxArgs(options);
+export async function runSandbox(ctx: CommandContext, options: SandboxOptions, entry = sandboxEntry(), problems: InputProblem[] = []): Promise<number> {
+  const args = sandboxArgs(options, problems);
   if (!entry || !existsSync(entry)) {
     throw new CliError(ErrorCode.SANDBOX_NOT_BUILT, `the sandbox is not built (${entry ?? SANDBOX_ENTRY} is missing): run npm run build first`, {
       exitCode: ExitCode.SYSTEM_ERROR,

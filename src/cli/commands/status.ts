@@ -1,30 +1,31 @@
 import { Command } from 'commander';
 import { deployWorkflowId } from '../../contracts';
 import type { CommandContext } from '../context';
-import { describeDeploy, explainUnanswered, formatStatusLines, queryStatus } from '../deploys';
+import { describeDeploy, explainUnanswered, queryStatus } from '../deploy-status';
 import { CliError, ErrorCode, Fault } from '../errors';
 import { ExitCode } from '../exit-codes';
+import { exitCodeOf, outcomeOfExecution } from '../outcome';
+import type { CommandOutput } from '../results';
 import { checkTarget } from '../target';
-
-export interface StatusOptions {
-  json?: boolean;
-  debug?: boolean;
-}
 
 /** `hybrid-deploy status <app> <env>` */
 export function statusCommand(ctx: CommandContext): Command {
   return new Command('status')
-    .description("show the latest deploy of <app> to <env>: its execution status, phase and per-region progress")
+    .description('show the latest deploy of <app> to <env>: its outcome, phase and per-region progress')
     .argument('<app>')
     .argument('<env>')
-    .option('--json', 'print one JSON document on stdout')
-    .option('--debug', 'show stack traces')
-    .action(async (app: string, env: string, options: StatusOptions) => {
-      ctx.exitCode = await runStatus(ctx, app, env, options);
+    .addHelpText('after', '\nstatus exits with the outcome of the latest deploy: 0 succeeded, 1 failed, 5 cancelled, terminated or timed out, 6 still running; 2 when there is none.')
+    .action(async (app: string, env: string) => {
+      ctx.finish(await runStatus(ctx, app, env));
     });
 }
 
-export async function runStatus(ctx: CommandContext, app: string, env: string, options: StatusOptions): Promise<number> {
+/**
+ * Temporal's view of the latest run of `deploy/<app>/<env>` and, when a worker answers, the
+ * workflow's own progress. The exit code tells the outcome, so CI can gate on it: the
+ * execution status decides it, never the query (which needs a worker).
+ */
+export async function runStatus(ctx: CommandContext, app: string, env: string): Promise<CommandOutput> {
   checkTarget(app, env);
   const workflowId = deployWorkflowId(app, env);
   const { client, namespace } = await ctx.temporal();
@@ -37,27 +38,24 @@ export async function runStatus(ctx: CommandContext, app: string, env: string, o
     });
   }
   const { runId } = description;
-  const uiUrl = ctx.uiUrl(namespace, workflowId, runId);
-  const execution = {
-    status: description.status.name,
-    taskQueue: description.taskQueue,
-    startTime: description.startTime.toISOString(),
-    ...(description.closeTime ? { closeTime: description.closeTime.toISOString() } : {}),
-    historyLength: description.historyLength,
-  };
+  const outcome = outcomeOfExecution(description.status.name);
   const answer = await queryStatus(client, client.workflow.getHandle(workflowId, runId));
-  const note = 'status' in answer ? undefined : explainUnanswered(answer, description);
-
-  if (options.json) {
-    ctx.json({ workflowId, runId, uiUrl, execution, ...('status' in answer ? { status: answer.status } : { statusError: note }) });
-    return ExitCode.OK;
-  }
-  ctx.out(`${workflowId}: ${execution.status}`);
-  ctx.out(`  run:        ${runId}`);
-  ctx.out(`  task queue: ${execution.taskQueue}`);
-  ctx.out(`  started:    ${execution.startTime}${execution.closeTime ? `, closed ${execution.closeTime}` : ''}`);
-  ctx.out(`  ui:         ${uiUrl}`);
-  if ('status' in answer) for (const line of formatStatusLines(answer.status)) ctx.out(line);
-  else ctx.out(`  ${note}`);
-  return ExitCode.OK;
+  return {
+    exitCode: exitCodeOf(outcome),
+    result: {
+      kind: 'status',
+      workflowId,
+      runId,
+      uiUrl: ctx.uiUrl(namespace, workflowId, runId),
+      outcome,
+      execution: {
+        status: description.status.name,
+        taskQueue: description.taskQueue,
+        startTime: description.startTime.toISOString(),
+        ...(description.closeTime ? { closeTime: description.closeTime.toISOString() } : {}),
+        historyLength: description.historyLength,
+      },
+      ...('status' in answer ? { status: answer.status } : { statusError: explainUnanswered(answer, description) }),
+    },
+  };
 }

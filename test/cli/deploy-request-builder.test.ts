@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildDeployRequest, parseAmount } from '../../src/cli/deploy-input';
+import { buildDeployRequest } from '../../src/cli/input/deploy-request-builder';
+import { parseAmount } from '../../src/cli/input/rollout-checks';
 import { ExitCode } from '../../src/cli/exit-codes';
 import { deployArgs, INVALID_SPEC, runCli, VALID_SPEC } from './run-cli';
 
@@ -106,8 +107,8 @@ describe('buildDeployRequest', () => {
   });
 
   it('builds the mutable rollout from counts and percentages', () => {
-    const request = buildDeployRequest({ procedure: 'mutable', spec: VALID_SPEC, env: 'prod', version: '1.0.0', artifact: 's3://b/k', batchSize: '25%', minHealthy: '2' });
-    expect(request.rollout).toEqual({ batchSize: '25%', minHealthy: 2 });
+    const request = buildDeployRequest({ procedure: 'mutable', spec: VALID_SPEC, env: 'prod', version: '1.0.0', artifact: 's3://b/k', batchSize: '25%', minHealthy: '1' });
+    expect(request.rollout).toEqual({ batchSize: '25%', minHealthy: 1 });
     expect(request.spec.app).toBe('cli-test-app');
     expect(parseAmount('100%')).toBe('100%');
     expect(parseAmount('0%')).toBeUndefined();

@@ -1,0 +1,82 @@
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import { deployWorkflowId, type DeployRequest } from '../../contracts';
+import type { nightlyBake } from '../../workflows';
+import type { CommandContext } from '../context';
+import { temporalError } from '../errors';
+import { ExitCode } from '../exit-codes';
+import type { BakeSchedule } from '../input/schedule-checks';
+import { taskQueueOf } from '../options';
+import type { CommandOutput } from '../results';
+import { DEPLOY_WORKFLOWS, startingSearchAttributes } from '../workflow-start';
+import type { RunFlags } from './deploy';
+
+/** The schedule's id: one nightly bake per app and environment. */
+export function bakeScheduleId(app: string, env: string): string {
+  return `nightly-bake/${app}/${env}`;
+}
+
+/** Creates the app/env's bake schedule, or updates it in place; returns it with its next runs. */
+export async function scheduleBake(ctx: CommandContext, request: DeployRequest, schedule: BakeSchedule, flags: RunFlags): Promise<CommandOutput> {
+  const scheduleId = bakeScheduleId(request.spec.app, request.env);
+  const { client, namespace } = await ctx.temporal();
+  const created = await upsertSchedule(client, scheduleOptions(scheduleId, request, schedule, taskQueueOf(flags.taskQueue, ctx.env)));
+  let nextRuns: string[];
+  try {
+    nextRuns = (await client.schedule.getHandle(scheduleId).describe()).info.nextActionTimes.slice(0, 3).map((d) => d.toISOString());
+  } catch (error) {
+    throw temporalError(`cannot describe schedule ${scheduleId}`, error);
+  }
+  return {
+    exitCode: ExitCode.OK,
+    result: {
+      kind: 'bake-scheduled',
+      scheduleId,
+      created,
+      app: request.spec.app,
+      version: request.version,
+      cron: schedule.cron,
+      timezone: schedule.timezone,
+      nextRuns,
+      uiUrl: ctx.scheduleUiUrl(namespace, scheduleId),
+    },
+  };
+}
+
+function scheduleOptions(scheduleId: string, request: DeployRequest, schedule: BakeSchedule, taskQueue: string): ScheduleOptions {
+  const action: ScheduleOptionsStartWorkflowAction<typeof nightlyBake> = {
+    type: 'startWorkflow',
+    workflowType: DEPLOY_WORKFLOWS.bake,
+    args: [request],
+    taskQueue,
+    // Temporal appends the run's time, so every night has its own workflow in the Web UI.
+    workflowId: deployWorkflowId(request.spec.app, request.env, 'bake'),
+    typedSearchAttributes: startingSearchAttributes(request),
+  };
+  return {
+    scheduleId,
+    spec: { cronExpressions: [schedule.cron], timezone: schedule.timezone },
+    action,
+    policies: {
+      // A bake still running at the next tick is not doubled; a missed night is not replayed a year later.
+      overlap: ScheduleOverlapPolicy.SKIP,
+      catchupWindow: '1 hour',
+      pauseOnFailure: true,
+    },
+  };
+}
+
+/** Creates the schedule, or replaces the spec and action of the existing one. True when created. */
+async function upsertSchedule(client: Client, options: ScheduleOptions): Promise<boolean> {
+  try {
+    await client.schedule.create(options);
+    return true;
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw temporalError(`cannot create schedule ${options.scheduleId}`, error);
+  }
+  try {
+    await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
+  } catch (error) {
+    throw temporalError(`cannot update schedule ${options.scheduleId}`, error);
+  }
+  return false;
+}

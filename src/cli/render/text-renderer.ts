@@ -1,0 +1,68 @@
+import type { ReapedResource } from '../../contracts';
+import { outcomeWords } from '../outcome';
+import type { CommandResult, DeployFinished, ReapFinished, StatusReport } from '../results';
+import { compensationLines, describeTarget, resultLines, startedLines, statusLines } from './deploy-lines';
+import { PlainRenderer } from './plain-renderer';
+
+/** Results as text for people, on stdout. */
+export class TextRenderer extends PlainRenderer {
+  protected print(result: CommandResult): void {
+    for (const line of textOf(result)) this.out(line);
+  }
+}
+
+function textOf(result: CommandResult): string[] {
+  switch (result.kind) {
+    case 'deploy-started':
+      return startedLines(result, result);
+    case 'deploy-finished':
+      return finishedLines(result);
+    case 'status':
+      return statusReportLines(result);
+    case 'cancel-requested':
+      return [
+        `cancellation requested for ${result.workflowId} run ${result.runId}; the workflow now undoes what it created`,
+        `  follow it: hybrid-deploy status ${result.app} ${result.env}  or  ${result.uiUrl}`,
+      ];
+    case 'cancel-finished':
+      return [
+        `${result.workflowId} run ${result.runId}: ${result.status}${result.error ? ` (${result.error})` : ''}`,
+        ...(result.compensation ? compensationLines(result.compensation) : []),
+        `  ui: ${result.uiUrl}`,
+      ];
+    case 'reap-finished':
+      return reapLines(result);
+    case 'bake-scheduled':
+      return [
+        `${result.created ? 'created' : 'updated'} schedule ${result.scheduleId}: bake ${result.app} ${result.version} at "${result.cron}" (${result.timezone})`,
+        `  next runs: ${result.nextRuns.join(', ')}`,
+        `  ui:        ${result.uiUrl}`,
+      ];
+  }
+}
+
+function finishedLines(result: DeployFinished): string[] {
+  if (result.outcome === 'succeeded' && result.result) return resultLines(result.result, result.seconds);
+  const why = result.outcome === 'failed' ? `: ${result.error}` : '';
+  return [`${describeTarget(result)} ${outcomeWords(result.outcome)} after ${result.seconds}s${why}`, ...(result.compensation ? compensationLines(result.compensation) : [])];
+}
+
+function statusReportLines(report: StatusReport): string[] {
+  const { execution } = report;
+  return [
+    `${report.workflowId}: ${outcomeWords(report.outcome)}`,
+    `  run:        ${report.runId}`,
+    `  task queue: ${execution.taskQueue}`,
+    `  started:    ${execution.startTime}${execution.closeTime ? `, closed ${execution.closeTime}` : ''}`,
+    `  ui:         ${report.uiUrl}`,
+    ...(report.status ? statusLines(report.status, report.outcome) : [`  ${report.statusError}`]),
+  ];
+}
+
+function reapLines(result: ReapFinished): string[] {
+  // A failure is told on stderr (`error [CODE]: the reaper failed: …`); stdout has no result to show.
+  if (result.outcome !== 'succeeded') return [];
+  const verb = result.dryRun ? 'would remove' : 'removed';
+  if (!result.removed?.length) return [`nothing to remove (as of ${result.now})`];
+  return result.removed.map((r: ReapedResource) => `${verb} ${r.kind} ${r.id} in ${r.region}${r.name ? ` (${r.name})` : ''}: ${r.reason}`);
+}
