@@ -34,6 +34,7 @@ export function statusLines(status: DeployStatus, outcome: Outcome): string[] {
   const lines = [`  ${describeTarget(status)}: ${stage}`];
   for (const [region, progress] of Object.entries(status.regions)) {
     const parts = [regionPhase(progress)];
+    if (progress.step && outcome === 'running') parts.push(`now: ${progress.step}`);
     if (progress.imageId) parts.push(`image ${progress.imageId}`);
     if (progress.newInstances?.length) parts.push(`new ${progress.newInstances.join(', ')}`);
     if (progress.oldInstances?.length) parts.push(`old ${progress.oldInstances.join(', ')}`);
