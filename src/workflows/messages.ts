@@ -4,7 +4,7 @@ import type { RunKind } from '../contracts';
 /** Where a deploy is; also upserted as the `DeployPhase` search attribute. */
 export const Phases = [
   'starting', 'resolving', 'baking', 'copying', 'launching', 'verifying', 'promoting', 'retiring',
-  'syncing', 'rolling-back', 'compensating', 'done', 'failed',
+  'syncing', 'rolling-back', 'compensating', 'done', 'failed', 'cancelled',
 ] as const;
 export type Phase = (typeof Phases)[number];
 

@@ -82,7 +82,8 @@ export class DeployRun {
     this.status.error = error instanceof Error ? describe(error) : String(error);
     this.phase('compensating');
     this.status.compensation = await this.compensations.run();
-    this.phase('failed');
+    // A cancelled deploy says so in the Web UI's phase filter too, not just in Temporal's status.
+    this.phase(isCancellation(error) ? 'cancelled' : 'failed');
     this.showProgress();
   }
 }
