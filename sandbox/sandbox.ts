@@ -48,9 +48,7 @@ async function callOperation(state: SandboxState, request: AwsRequest, requestId
   } else {
     input = readQueryInput(schemas.input as Parameters<typeof readQueryInput>[0], request.form ?? {}, service.protocol === 'ec2' ? 'ec2' : 'query');
   }
-  // DescribeInstances without ids, filters or pages uses EC2's smaller "unfiltered" bucket.
-  const unfiltered = !input.InstanceIds && !input.Filters && input.MaxResults === undefined;
-  state.faults.onCall(service.id, action, region, unfiltered);
+  state.faults.onCall(service.id, action, region, input);
   if (!state.region(region)) {
     throw new AwsApiError('UnsupportedRegion', `Region ${region} is not configured in this sandbox (configured: ${state.regionNames().join(', ')})`);
   }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { inspect } from 'node:util';
 import { NativeConnection } from '@temporalio/worker';
 import { createAwsClients } from './aws/clients';
 import { rateLimitsFromEnv } from './aws/rate-limit';
@@ -39,7 +40,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
+main().catch((error: unknown) => {
+  // The process's last words, which may come before any logger exists (a bad setting): straight to
+  // stderr, formatted as the runtime formats an uncaught error.
+  process.stderr.write(`${inspect(error)}\n`);
   process.exit(1);
 });

@@ -12,7 +12,7 @@ export interface OperationContext {
  * An operation. Input and output are the AWS SDK's own types (`RunInstancesRequest` →
  * `Reservation`); the protocol layer turns them into and out of the wire format.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry of an allow-list has its own types
+// `any` by default: each entry of an allow-list has its own types.
 export type OperationHandler<I = any, O = any> = (ctx: OperationContext, input: I) => O | Promise<O>;
 
 /** An allow-list: operation name → handler. Anything else is an unknown operation. */

@@ -45,10 +45,16 @@ interface Bucket {
   updatedAt: number;
 }
 
-/** EC2 request token buckets per action (capacity / refill per second), from facts.md. */
+/**
+ * EC2 request token buckets (capacity / refill per second), from facts.md (AWS's EC2 API
+ * reference, "Request throttling for the Amazon EC2 API"): an action listed here has a bucket of
+ * its own; other `Describe*` calls share `describe`, or `describeUnfiltered` when unfiltered and
+ * unpaginated; everything else shares `mutating`. The names are the worker's limiter's, so the
+ * two tables can be compared key by key.
+ */
 export const EC2_BUCKETS: Readonly<Record<string, { capacity: number; refillPerSecond: number }>> = {
   describe: { capacity: 100, refillPerSecond: 20 },
-  unfilteredDescribe: { capacity: 50, refillPerSecond: 10 },
+  describeUnfiltered: { capacity: 50, refillPerSecond: 10 },
   mutating: { capacity: 50, refillPerSecond: 5 },
   RunInstances: { capacity: 5, refillPerSecond: 2 },
   TerminateInstances: { capacity: 100, refillPerSecond: 5 },
@@ -58,10 +64,16 @@ export const EC2_BUCKETS: Readonly<Record<string, { capacity: number; refillPerS
   DeregisterImage: { capacity: 100, refillPerSecond: 5 },
 };
 
-function ec2BucketName(action: string, unfiltered: boolean): string {
-  if (action in EC2_BUCKETS) return action;
-  if (action.startsWith('Describe')) return unfiltered ? 'unfilteredDescribe' : 'describe';
-  return 'mutating';
+/**
+ * The {@link EC2_BUCKETS} entry an EC2 call draws a token from. `input` is the decoded request;
+ * a call to an operation the sandbox does not implement has none and counts as filtered.
+ */
+export function ec2BucketOf(action: string, input?: Record<string, unknown>): string {
+  if (Object.hasOwn(EC2_BUCKETS, action)) return action;
+  if (!action.startsWith('Describe')) return 'mutating';
+  // Without ids, filters or pages a Describe* uses EC2's smaller "unfiltered" bucket.
+  const unfiltered = input !== undefined && !input.InstanceIds && !input.Filters && input.MaxResults === undefined;
+  return unfiltered ? 'describeUnfiltered' : 'describe';
 }
 
 /** The throttling error each service really sends. */
@@ -80,8 +92,8 @@ export class Faults {
   private offlineAgents = 0;
   private buckets?: Map<string, Bucket>;
 
-  /** Counts the call, then throws the fault that applies to it, if any. */
-  onCall(service: ServiceId, action: string, region: string, unfiltered = false): void {
+  /** Counts the call, then throws the fault that applies to it, if any. `input`: the decoded request. */
+  onCall(service: ServiceId, action: string, region: string, input?: Record<string, unknown>): void {
     const key = `${service}:${action}`;
     this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
     const failure = this.failures.get(key)?.[0];
@@ -99,7 +111,7 @@ export class Faults {
       }
       if (Math.random() < (throttle.rate ?? 1)) throw throttlingError(service, action);
     }
-    if (service === 'ec2' && this.buckets && !this.takeToken(region, ec2BucketName(action, unfiltered))) {
+    if (service === 'ec2' && this.buckets && !this.takeToken(region, ec2BucketOf(action, input))) {
       throw throttlingError(service, action);
     }
   }

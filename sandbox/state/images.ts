@@ -1,6 +1,6 @@
 /** Images (AMIs): records and store. */
 import type { ImageState } from '@aws-sdk/client-ec2';
-import { TagSet } from './tags';
+import type { TagSet } from './tags';
 
 /** One image. Deregistered images stay in the store (hidden from DescribeImages) for the control listing. */
 export interface ImageRecord {

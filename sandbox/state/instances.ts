@@ -1,6 +1,6 @@
 /** Instances: the records and the store that holds them (no timers, no processes: see ec2/instance-lifecycle). */
 import type { InstanceStateName } from '@aws-sdk/client-ec2';
-import { TagSet } from './tags';
+import type { TagSet } from './tags';
 
 /** AWS's numeric state codes. */
 export const INSTANCE_STATE_CODES: Readonly<Record<InstanceStateName, number>> = {

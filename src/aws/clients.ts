@@ -10,7 +10,7 @@ export interface AwsClientOptions {
   /** SDK attempts per call before the error reaches the activity (which Temporal retries in turn). */
   maxAttempts?: number;
   /**
-   * Client-side rate limits per region and API bucket (see rate-limit.ts), shared by every client
+   * Client-side rate limits per region and API bucket (see rate-limit/), shared by every client
    * made here: `true` for the defaults, an override table merged over them, a `RateLimiter` to
    * share one with other client sets, or `false`/unset for none (the production worker turns
    * them on; tests that do not care leave them off).

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startTemporalDevServer, type TemporalDevServer } from '../../harness/stack/temporal-dev-server';
 
 declare global {
-  // eslint-disable-next-line no-var
+  // `var`: only a var declaration adds a property to globalThis.
   var __TEMPORAL_DEV_SERVER__: TemporalDevServer | undefined;
 }
 

@@ -1,0 +1,87 @@
+/**
+ * The worker's limiter: the bucket table (with overrides) and one {@link TokenBucket} per
+ * (region, service, bucket), made on first use.
+ */
+import { DEFAULT_UTILIZATION, type BucketSpec, type RateLimitedService, type RateLimitTable } from './buckets';
+import { classifyCommand, type BucketChoice } from './classify';
+import { parseRateLimitOverrides, resolveRateLimits, type RateLimitOverrides } from './overrides';
+import { TokenBucket, type BucketStats } from './token-bucket';
+
+/** One bucket's identity, size and counters, as {@link RateLimiter.metrics} lists them. */
+export interface BucketMetrics extends BucketStats, BucketSpec {
+  region: string;
+  service: RateLimitedService;
+  bucket: string;
+  /** Callers waiting right now. */
+  queued: number;
+}
+
+/**
+ * The worker's limiter: a token bucket per (region, service, bucket), made on first use and
+ * shared by every client that was given this limiter, so all activities of a worker draw from
+ * the same account-and-region budget as AWS counts it. Regions never share a bucket.
+ */
+export class RateLimiter {
+  /** The table in force (defaults with overrides applied). */
+  readonly table: RateLimitTable;
+  /** The share of each bucket in use (see {@link DEFAULT_UTILIZATION}). */
+  readonly utilization: number;
+  private readonly buckets = new Map<string, { region: string; choice: BucketChoice; bucket: TokenBucket }>();
+
+  /** `now`: a monotonic clock in ms, for tests. */
+  constructor(overrides: RateLimitOverrides = {}, private readonly now?: () => number) {
+    const checked = parseRateLimitOverrides(overrides);
+    this.table = resolveRateLimits(checked);
+    this.utilization = checked.utilization ?? DEFAULT_UTILIZATION;
+  }
+
+  /** The bucket a command would use, or undefined when its bucket is not limited. */
+  bucketFor(region: string, service: RateLimitedService, commandName: string, input?: Record<string, unknown>): TokenBucket | undefined {
+    const choice = classifyCommand(service, commandName, input, this.table);
+    const spec = this.table[service]?.[choice.bucket];
+    if (!spec) return undefined;
+    const key = `${region}\0${service}\0${choice.bucket}`;
+    let entry = this.buckets.get(key);
+    if (!entry) {
+      const scaled = {
+        capacity: Math.max(1, Math.floor(spec.capacity * this.utilization)),
+        refillPerSecond: spec.refillPerSecond * this.utilization,
+      };
+      entry = { region, choice, bucket: new TokenBucket(scaled, this.now) };
+      this.buckets.set(key, entry);
+    }
+    return entry.bucket;
+  }
+
+  /** Waits for the command's token (see {@link TokenBucket.take}); resolves with the ms waited. */
+  take(region: string, service: RateLimitedService, commandName: string, input?: Record<string, unknown>, signal?: AbortSignal): Promise<number> {
+    const bucket = this.bucketFor(region, service, commandName, input);
+    return bucket ? bucket.take(signal) : Promise.resolve(0);
+  }
+
+  /** Every bucket used so far, with its counters. */
+  metrics(): BucketMetrics[] {
+    return [...this.buckets.values()].map(({ region, choice, bucket }) => ({
+      region,
+      service: choice.service,
+      bucket: choice.bucket,
+      capacity: bucket.capacity,
+      refillPerSecond: bucket.refillPerSecond,
+      queued: bucket.waiting,
+      ...bucket.metrics,
+    }));
+  }
+
+  /** Counters summed over every bucket. */
+  totals(): BucketStats {
+    const sum: BucketStats = { taken: 0, waited: 0, waitMs: 0, maxWaitMs: 0, aborted: 0 };
+    for (const m of this.metrics()) {
+      sum.taken += m.taken;
+      sum.waited += m.waited;
+      sum.waitMs += m.waitMs;
+      sum.maxWaitMs = Math.max(sum.maxWaitMs, m.maxWaitMs);
+      sum.aborted += m.aborted;
+    }
+    return sum;
+  }
+}
