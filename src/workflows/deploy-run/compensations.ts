@@ -1,4 +1,5 @@
 import { CancellationScope, CancelledFailure, log } from '@temporalio/workflow';
+import { describe } from './failure-message';
 
 interface UndoStep {
   id: number;
@@ -50,8 +51,10 @@ export class Compensations {
           await step.undo();
           report.push(`ok: ${step.name}`);
         } catch (error) {
-          log.error('compensation step failed', { step: step.name, error: String(error) });
-          report.push(`FAILED: ${step.name}: ${(error as Error).message}`);
+          // An activity's failure says only "Activity task failed": report the cause beneath it.
+          const message = error instanceof Error ? describe(error) : String(error);
+          log.error('compensation step failed', { step: step.name, error: message });
+          report.push(`FAILED: ${step.name}: ${message}`);
         }
       }
     });

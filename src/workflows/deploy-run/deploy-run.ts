@@ -1,6 +1,7 @@
 import { ApplicationFailure, ContinueAsNew, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { deploySearchAttributes, type DeployRequest, DeployPhase, type Ownership } from '../../contracts';
 import { Compensations } from './compensations';
+import { describe } from './failure-message';
 import { statusQuery, type DeployStatus, type Phase, type RegionProgress } from '../messages';
 import { renderCurrentDetails } from './current-details';
 import { toolset, trackSteps, type Toolset } from './toolset';
@@ -86,17 +87,6 @@ export class DeployRun {
     this.phase(isCancellation(error) ? 'cancelled' : 'failed');
     this.showProgress();
   }
-}
-
-/** The most useful message of a Temporal failure chain: the innermost cause says what went wrong. */
-export function describe(error: Error): string {
-  let current: Error | undefined = error;
-  let message = error.message;
-  while (current) {
-    if (current.message) message = current.message;
-    current = (current as { cause?: Error }).cause;
-  }
-  return message;
 }
 
 /**
