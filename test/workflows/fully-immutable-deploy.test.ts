@@ -1,0 +1,229 @@
+import { TagKeys, type DeployRequest } from '../../src/contracts';
+import { fullyImmutableDeploy } from '../../src/workflows';
+import { until } from '../helpers/outcomes';
+import { FakeToolset, oldFleet, type RecordedCall } from './helpers/fake-toolset';
+import { eachStepFailsAndCancels, retiringIsFinal, type StepCase } from './helpers/step-matrix';
+import { deployFailure, deployRequest, EAST, finalStatus, imageNameOf, statusWhen, WEST, WorkflowTests } from './helpers/workflow-tests';
+
+const BASE_IMAGE = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+const OLD = (region: string) => `i-${region}-old-1 i-${region}-old-2`;
+const NEW = (region: string) => `i-${region}-fleet-1 i-${region}-fleet-2`;
+
+/** The undo steps of the immutable procedure in one region: the report line and the call each makes. */
+const undoSteps = (image: string) => ({
+  traffic: { report: `put the old fleet back in service in ${EAST}`, call: `shiftTraffic ${EAST} +[${OLD(EAST)}] -[${NEW(EAST)}]` },
+  fleet: { report: `terminate the new fleet in ${EAST}`, call: `terminateInstances ${EAST} fleets of the run` },
+  image: { report: `deregister image ${image} in ${EAST}`, call: `deregisterImage ${EAST} ${image}` },
+  builder: { report: `terminate the builder in ${EAST}`, call: `terminateInstances ${EAST} builders of the run` },
+});
+type Undo = keyof ReturnType<typeof undoSteps>;
+
+const isBuilder = (id: string | undefined) => !!id?.includes('-builder-');
+
+/** Every step of the procedure (one region), the phase it runs in, and the undo steps a failure there runs, newest first. */
+const STEPS: StepCase<Undo>[] = [
+  { step: 'resolve the base image', tool: 'resolveBaseImage', type: 'BaseImageNotFound', phase: 'resolving', undo: [] },
+  { step: 'launch the builder', tool: 'launchInstances', match: (i) => i.role === 'builder', type: 'InstanceLost', phase: 'baking', undo: ['builder'] },
+  { step: 'place the release on the builder', tool: 'syncCode', type: 'SyncFailed', phase: 'baking', undo: ['builder'] },
+  { step: 'smoke test the builder', tool: 'smokeTest', match: (i) => isBuilder(i.targets[0].instanceId), type: 'SmokeTestFailed', phase: 'baking', undo: ['builder'] },
+  { step: 'bake the image', tool: 'bakeAmi', type: 'ImageFailed', phase: 'baking', undo: ['image', 'builder'] },
+  { step: 'terminate the builder', tool: 'terminateInstances', match: (i) => isBuilder(i.instanceIds?.[0]), type: 'WaitTimedOut', phase: 'baking', undo: ['image', 'builder'] },
+  { step: 'find the live fleet', tool: 'findFleet', type: 'UnauthorizedOperation', phase: 'launching', undo: ['image'] },
+  { step: 'launch the fleet', tool: 'launchInstances', match: (i) => i.role === 'fleet', type: 'InstanceLost', phase: 'launching', undo: ['fleet', 'image'] },
+  { step: 'run the post-deploy tasks', tool: 'runOnInstances', type: 'CommandFailed', phase: 'launching', undo: ['fleet', 'image'] },
+  { step: 'smoke test the fleet', tool: 'smokeTest', match: (i) => !isBuilder(i.targets[0].instanceId), type: 'SmokeTestFailed', phase: 'launching', undo: ['fleet', 'image'] },
+  { step: 'make live', tool: 'shiftTraffic', match: (i) => i.register[0]?.includes('-fleet-'), type: 'WaitTimedOut', phase: 'promoting', undo: ['traffic', 'fleet', 'image'] },
+];
+
+describe('fullyImmutableDeploy', () => {
+  let tests: WorkflowTests;
+  beforeAll(async () => {
+    tests = await WorkflowTests.start();
+  });
+  afterAll(async () => {
+    await tests?.teardown();
+  });
+
+  const fakeFor = (request: DeployRequest) => new FakeToolset({ fleets: Object.fromEntries(request.spec.regions.map((r) => [r, oldFleet(r, 2)])) });
+
+  it('bakes, launches, verifies, makes live and retires, in that order, in one region', async () => {
+    const request = deployRequest('immutable');
+    const tools = fakeFor(request);
+    const result = await tests.run(tools, async ({ start }) => {
+      const handle = await start(fullyImmutableDeploy, request);
+      const result = await handle.result();
+      expect((await finalStatus(handle)).phase).toBe('done');
+      return result;
+    });
+    expect(tools.lines()).toEqual([
+      `resolveBaseImage ${EAST} ${BASE_IMAGE}`,
+      `launchInstances ${EAST} builder x1 from ami-base-${EAST}`,
+      `syncCode ${EAST} [i-${EAST}-builder-1] deploy 2.0.0 +provision`,
+      `smokeTest [i-${EAST}-builder-1] 2.0.0`,
+      `bakeAmi ${EAST} from i-${EAST}-builder-1`,
+      `terminateInstances ${EAST} [i-${EAST}-builder-1]`,
+      `findFleet ${EAST}`,
+      `launchInstances ${EAST} fleet x2 from ami-baked-${EAST}`,
+      `runOnInstances ${EAST} [${NEW(EAST)}] "post-deploy 2.0.0"`,
+      `smokeTest [${NEW(EAST)}] 2.0.0`,
+      `shiftTraffic ${EAST} +[${NEW(EAST)}] -[${OLD(EAST)}]`,
+      `terminateInstances ${EAST} [${OLD(EAST)}]`,
+    ]);
+    expect(result).toEqual({
+      procedure: 'immutable', app: 'example-app', env: 'unit', version: '2.0.0',
+      regions: [{ region: EAST, imageId: `ami-baked-${EAST}`, instanceIds: NEW(EAST).split(' '), retiredInstanceIds: OLD(EAST).split(' ') }],
+    });
+  });
+
+  it('copies the image to every other region and makes every region live only once each has passed its checks', async () => {
+    const request = deployRequest('immutable', { regions: [EAST, WEST] });
+    const tools = fakeFor(request);
+    const result = await tests.run(tools, async ({ start }) => (await start(fullyImmutableDeploy, request)).result());
+    expect(tools.linesIn(WEST)).toEqual([
+      `copyAmi ${EAST}/ami-baked-${EAST} to ${WEST}`,
+      `findFleet ${WEST}`,
+      `launchInstances ${WEST} fleet x2 from ami-copy-${WEST}`,
+      `runOnInstances ${WEST} [${NEW(WEST)}] "post-deploy 2.0.0"`,
+      `smokeTest [${NEW(WEST)}] 2.0.0`,
+      `shiftTraffic ${WEST} +[${NEW(WEST)}] -[${OLD(WEST)}]`,
+      `terminateInstances ${WEST} [${OLD(WEST)}]`,
+    ]);
+    expect(tools.linesIn(EAST).slice(6)).toEqual([
+      `findFleet ${EAST}`,
+      `launchInstances ${EAST} fleet x2 from ami-baked-${EAST}`,
+      `runOnInstances ${EAST} [${NEW(EAST)}] "post-deploy 2.0.0"`,
+      `smokeTest [${NEW(EAST)}] 2.0.0`,
+      `shiftTraffic ${EAST} +[${NEW(EAST)}] -[${OLD(EAST)}]`,
+      `terminateInstances ${EAST} [${OLD(EAST)}]`,
+    ]);
+    // No region goes live before every region's fleet passed its smoke test; none retires before every region is live.
+    const last = (match: (c: RecordedCall) => boolean) => tools.calls.map(match).lastIndexOf(true);
+    expect(last((c) => c.name === 'smokeTest')).toBeLessThan(tools.indexOf((c) => c.name === 'shiftTraffic'));
+    expect(last((c) => c.name === 'shiftTraffic')).toBeLessThan(tools.indexOf((c) => c.name === 'terminateInstances' && !!(c.input as { instanceIds?: string[] }).instanceIds?.[0]?.includes('-old-')));
+    expect(result.regions.map((r) => [r.region, r.imageId])).toEqual([[EAST, `ami-baked-${EAST}`], [WEST, `ami-copy-${WEST}`]]);
+  });
+
+  eachStepFailsAndCancels({
+    tests: () => tests,
+    fake: () => fakeFor(deployRequest('immutable')),
+    start: ({ start }) => start(fullyImmutableDeploy, deployRequest('immutable')),
+    failureMessage: (cause) => `immutable deploy of example-app 2.0.0 to unit failed: ${cause}`,
+    undo: (handle) => undoSteps(imageNameOf(deployRequest('immutable'), handle)),
+    steps: STEPS,
+  });
+
+  it('at "copy the image": undoes the launch the other region had started, then both images, newest first', async () => {
+    const request = deployRequest('immutable', { regions: [EAST, WEST] });
+    const tools = fakeFor(request);
+    const eastLaunch = tools.block('launchInstances', (i) => i.region === EAST && i.role === 'fleet');
+    const copy = tools.block('copyAmi');
+    await tests.run(tools, async ({ start }) => {
+      const handle = await start(fullyImmutableDeploy, request);
+      const launch = await eastLaunch.reached;
+      await copy.reached;
+      copy.fail('ImageFailed', 'copy failed: snapshot missing');
+      const failure = await deployFailure(handle);
+      const image = imageNameOf(request, handle);
+      // The other region's launch was cancelled (and awaited) before anything was undone.
+      expect(launch.outcome).toBe('cancelled');
+      expect(failure.message).toBe('immutable deploy of example-app 2.0.0 to unit failed: copy failed: snapshot missing');
+      expect(failure.compensation).toEqual([
+        `ok: terminate the new fleet in ${EAST}`,
+        `ok: deregister image ${image} in ${WEST}`,
+        `ok: deregister image ${image} in ${EAST}`,
+      ]);
+      expect(tools.linesAfterFailure().slice(-3)).toEqual([`terminateInstances ${EAST} fleets of the run`, `deregisterImage ${WEST} ${image}`, `deregisterImage ${EAST} ${image}`]);
+    });
+  });
+
+  it('at "make live" in one region: puts every region back on its old fleet before terminating the new ones', async () => {
+    const request = deployRequest('immutable', { regions: [EAST, WEST] });
+    const tools = fakeFor(request).fail('shiftTraffic', 'WaitTimedOut', 'targets never became healthy', (i) => i.region === WEST && i.register[0]?.includes('-fleet-'));
+    // The west region's fleet undo is registered after the east's (copy first): hold its lookup until the east has launched.
+    const westLookup = tools.block('findFleet', (i) => i.region === WEST);
+    await tests.run(tools, async ({ start }) => {
+      const handle = await start(fullyImmutableDeploy, request);
+      await westLookup.reached;
+      await until('the east fleet launch', async () => (tools.indexOf((c) => c.line.startsWith(`launchInstances ${EAST} fleet`)) >= 0 ? true : undefined));
+      westLookup.release();
+      const failure = await deployFailure(handle);
+      const image = imageNameOf(request, handle);
+      expect(failure.compensation).toEqual([
+        `ok: put the old fleet back in service in ${WEST}`,
+        `ok: put the old fleet back in service in ${EAST}`,
+        `ok: terminate the new fleet in ${WEST}`,
+        `ok: terminate the new fleet in ${EAST}`,
+        `ok: deregister image ${image} in ${WEST}`,
+        `ok: deregister image ${image} in ${EAST}`,
+      ]);
+      expect(tools.linesAfterFailure().filter((l) => l.startsWith('shiftTraffic')).slice(-2)).toEqual([
+        `shiftTraffic ${WEST} +[${OLD(WEST)}] -[${NEW(WEST)}]`,
+        `shiftTraffic ${EAST} +[${OLD(EAST)}] -[${NEW(EAST)}]`,
+      ]);
+    });
+  });
+
+  it('reports an undo step that fails and still runs the ones after it', async () => {
+    const request = deployRequest('immutable');
+    const tools = fakeFor(request)
+      .fail('smokeTest', 'SmokeTestFailed', 'health check answered 500', (i) => !isBuilder(i.targets[0].instanceId))
+      .fail('terminateInstances', 'UnauthorizedOperation', 'not allowed to terminate', (i) => i.ownedBy?.role === 'fleet');
+    await tests.run(tools, async ({ start }) => {
+      const handle = await start(fullyImmutableDeploy, request);
+      const failure = await deployFailure(handle);
+      const image = imageNameOf(request, handle);
+      expect(failure.compensation).toEqual([`FAILED: terminate the new fleet in ${EAST}: not allowed to terminate`, `ok: deregister image ${image} in ${EAST}`]);
+      expect(tools.linesAfterFailure()).toEqual([undoSteps(image).fleet.call, undoSteps(image).image.call]);
+    });
+  });
+
+  it('keeps the builder, stopped and tagged with an expiry, instead of terminating it when keepBuilderOnFailure is set', async () => {
+    const request = deployRequest('immutable', { spec: (s) => (s.bake.keepBuilderOnFailure = true) });
+    const tools = fakeFor(request).fail('bakeAmi', 'ImageFailed', 'disk full');
+    const before = Date.now();
+    await tests.run(tools, async ({ start }) => {
+      const handle = await start(fullyImmutableDeploy, request);
+      const failure = await deployFailure(handle);
+      const image = imageNameOf(request, handle);
+      expect(failure.compensation).toEqual([`ok: deregister image ${image} in ${EAST}`, `ok: keep the builder in ${EAST} for inspection: stopped, expires in 24h`]);
+      expect(tools.linesAfterFailure()).toEqual([`deregisterImage ${EAST} ${image}`, `keepInstances ${EAST} builders of the run`]);
+      const [keep] = tools.callsOf('keepInstances');
+      expect(keep.input.ownedBy).toEqual({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, role: 'builder' });
+      const expiresAt = Date.parse(keep.input.tags[TagKeys.expiresAt]);
+      const day = 24 * 3_600_000;
+      expect(expiresAt).toBeGreaterThanOrEqual(before + day - 1_000);
+      expect(expiresAt).toBeLessThanOrEqual(Date.now() + day);
+    });
+  });
+
+  retiringIsFinal({
+    tests: () => tests,
+    fake: () => fakeFor(deployRequest('immutable')),
+    start: ({ start }) => start(fullyImmutableDeploy, deployRequest('immutable')),
+    failureMessage: (cause) => `immutable deploy of example-app 2.0.0 to unit failed: ${cause}`,
+  });
+
+  it('shows the phase and each region\'s progress in the status query while a step is blocked', async () => {
+    const request = deployRequest('immutable', { regions: [EAST, WEST] });
+    const tools = fakeFor(request);
+    const westLaunch = tools.block('launchInstances', (i) => i.region === WEST && i.role === 'fleet');
+    const eastSmoke = tools.block('smokeTest', (i) => i.targets[0].instanceId === `i-${EAST}-fleet-1`);
+    await tests.run(tools, async ({ start }) => {
+      const handle = await start(fullyImmutableDeploy, request);
+      await Promise.all([westLaunch.reached, eastSmoke.reached]);
+      const status = await statusWhen(handle, 'both regions at their blocked step', (s) => s.regions[EAST]?.phase === 'verifying' && s.regions[WEST]?.phase === 'launching');
+      expect(status).toEqual({
+        procedure: 'immutable', app: 'example-app', env: 'unit', version: '2.0.0', phase: 'launching',
+        regions: {
+          [EAST]: { phase: 'verifying', imageId: `ami-baked-${EAST}`, oldInstances: OLD(EAST).split(' '), newInstances: NEW(EAST).split(' ') },
+          [WEST]: { phase: 'launching', imageId: `ami-copy-${WEST}`, oldInstances: OLD(WEST).split(' ') },
+        },
+      });
+      westLaunch.release();
+      eastSmoke.release();
+      await handle.result();
+      const done = await finalStatus(handle);
+      expect([done.phase, done.regions[EAST].phase, done.regions[WEST].phase]).toEqual(['done', 'done', 'done']);
+    });
+  });
+});
