@@ -1,6 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { FleetMember } from '../../src/contracts';
-import { mutableDeploy } from '../../src/workflows';
+import { planBatches, type FleetMember } from '../../src/contracts';
+import { mutableDeploy, rollingSync } from '../../src/workflows';
+import type { RollingSyncInput } from '../../src/workflows/rolling-sync';
 import { statusQuery } from '../../src/workflows/messages';
 import { FakeToolset, oldFleet, type ToolName } from './helpers/fake-toolset';
 import { deployFailure, deployRequest, EAST, expectCancelled, finalStatus, statusWhen, WEST, WorkflowTests, type DeployRequestOptions } from './helpers/workflow-tests';
@@ -279,6 +280,43 @@ describe('mutableDeploy and its rollingSync children', () => {
       expect(await childOf(handle, EAST).query(statusQuery)).toMatchObject({ phase: 'syncing', regions: { [EAST]: { phase: 'syncing', batchesDone: 1, batchesTotal: 2, updated: 2 } } });
       second.release();
       await handle.result();
+    });
+  });
+  describe('rollingSync, started on its own', () => {
+    const members = oldFleet(EAST, 4, ['1.0.0', '0.9.0']);
+    const input = (changes: Partial<RollingSyncInput>): RollingSyncInput => ({
+      request: request(), region: EAST, members, plan: planBatches(4, 2, 2), nextBatch: 0, updated: [], ...changes,
+    });
+
+    it('returns every instance it changed with the release it ran before', async () => {
+      const tools = fakeWith({ [EAST]: members });
+      const result = await tests.run(tools, async ({ start }) => (await start(rollingSync, input({}))).result());
+      expect(result).toEqual({ region: EAST, updated: members.map(({ instanceId, privateIp, version }) => ({ instanceId, privateIp, previousVersion: version })) });
+    });
+
+    it('in rollback mode, puts the given instances back a batch at a time, newest first, and changes nothing else', async () => {
+      const tools = fakeWith({ [EAST]: members });
+      for (const m of members) tools.versions.set(m.instanceId, '2.0.0');
+      const updated = members.map(({ instanceId, privateIp, version }) => ({ instanceId, privateIp, previousVersion: version }));
+      await tests.run(tools, async ({ start }) => {
+        const handle = await start(rollingSync, input({ mode: 'rollback', updated }));
+        expect(await handle.result()).toEqual({ region: EAST, updated: [] });
+        expect((await finalStatus(handle)).phase).toBe('done');
+      });
+      expect(tools.lines()).toEqual([
+        ...rollbackCalls(EAST, ids(EAST, 3, 4), [[ids(EAST, 3), '1.0.0'], [ids(EAST, 4), '0.9.0']]),
+        ...rollbackCalls(EAST, ids(EAST, 1, 2), [[ids(EAST, 1), '1.0.0'], [ids(EAST, 2), '0.9.0']]),
+      ]);
+    });
+
+    it('reports instances whose previous release is unknown instead of guessing, and leaves their batch in service', async () => {
+      const tools = fakeWith({ [EAST]: members });
+      const updated = members.slice(0, 2).map(({ instanceId, privateIp }, k) => ({ instanceId, privateIp, previousVersion: k === 0 ? '1.0.0' : '' }));
+      await tests.run(tools, async ({ start }) => {
+        const failure = await deployFailure(await start(rollingSync, input({ mode: 'rollback', updated })));
+        expect(failure.root).toEqual({ type: 'RollbackImpossible', message: `no previous release is known for i-${EAST}-old-2 in ${EAST}` });
+      });
+      expect(tools.lines()).toEqual([]);
     });
   });
 });

@@ -15,11 +15,12 @@ export async function rollBack(run: DeployRun, region: string, instances: Update
   for (let end = instances.length; end > 0; end -= batchSize) {
     const batch = instances.slice(Math.max(0, end - batchSize), end);
     const ids = batch.map((i) => i.instanceId);
-    await takeOutOfService(run, region, ids);
     const byVersion = new Map<string, UpdatedInstance[]>();
     for (const instance of batch) byVersion.set(instance.previousVersion, [...(byVersion.get(instance.previousVersion) ?? []), instance]);
+    // Checked before the batch leaves service: a rollback that cannot start must not leave it out.
     const unknown = byVersion.get('');
     if (unknown) throw ApplicationFailure.create({ type: 'RollbackImpossible', nonRetryable: true, message: `no previous release is known for ${unknown.map((i) => i.instanceId).join(', ')} in ${region}` });
+    await takeOutOfService(run, region, ids);
     for (const [version, group] of byVersion) {
       const groupIds = group.map((i) => i.instanceId);
       await tools.syncCode(
