@@ -3,7 +3,7 @@ import { fullyImmutableDeploy } from '../../src/workflows';
 import { until } from '../helpers/outcomes';
 import { FakeToolset, oldFleet, type RecordedCall } from './helpers/fake-toolset';
 import { eachStepFailsAndCancels, retiringIsFinal, type StepCase } from './helpers/step-matrix';
-import { deployFailure, deployRequest, EAST, finalStatus, imageNameOf, statusWhen, WEST, WorkflowTests } from './helpers/workflow-tests';
+import { cancellationSeen, deployFailure, deployRequest, EAST, expectCancelled, finalStatus, imageNameOf, statusWhen, WEST, WorkflowTests } from './helpers/workflow-tests';
 
 const BASE_IMAGE = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 const OLD = (region: string) => `i-${region}-old-1 i-${region}-old-2`;
@@ -124,8 +124,12 @@ describe('fullyImmutableDeploy', () => {
       copy.fail('ImageFailed', 'copy failed: snapshot missing');
       const failure = await deployFailure(handle);
       const image = imageNameOf(request, handle);
-      // The other region's launch was cancelled (and awaited) before anything was undone.
+      // The other region's launch was cancelled, and had ended, before anything was undone.
       expect(launch.outcome).toBe('cancelled');
+      const copyCall = await copy.reached;
+      const firstUndo = tools.calls.find((c) => c.startedAt > copyCall.endedAt!)!;
+      expect(firstUndo.line).toBe(`terminateInstances ${EAST} fleets of the run`);
+      expect(launch.endedAt).toBeLessThan(firstUndo.startedAt);
       expect(failure.message).toBe('immutable deploy of example-app 2.0.0 to unit failed: copy failed: snapshot missing');
       expect(failure.compensation).toEqual([
         `ok: terminate the new fleet in ${EAST}`,
@@ -201,6 +205,25 @@ describe('fullyImmutableDeploy', () => {
     fake: () => fakeFor(deployRequest('immutable')),
     start: ({ start }) => start(fullyImmutableDeploy, deployRequest('immutable')),
     failureMessage: (cause) => `immutable deploy of example-app 2.0.0 to unit failed: ${cause}`,
+  });
+
+  it('does not carry a cancelled deploy past the point of no return when the last step finished before the cancellation reached it', async () => {
+    const request = deployRequest('immutable');
+    const tools = fakeFor(request);
+    const shift = tools.block('shiftTraffic', (i) => i.register[0]?.includes('-fleet-'), { heartbeat: false });
+    await tests.run(tools, async ({ start }) => {
+      const handle = await start(fullyImmutableDeploy, request);
+      const call = await shift.reached;
+      await handle.cancel();
+      await cancellationSeen(handle);
+      shift.release();
+      await expectCancelled(handle);
+      const image = imageNameOf(request, handle);
+      expect(call.outcome).toBe('ok');
+      expect(tools.linesAfterFailure()).toEqual([]);
+      expect(tools.lines().slice(-3)).toEqual([undoSteps(image).traffic.call, undoSteps(image).fleet.call, undoSteps(image).image.call]);
+      expect((await finalStatus(handle)).compensation).toEqual(['traffic', 'fleet', 'image'].map((u) => `ok: ${undoSteps(image)[u as Undo].report}`));
+    });
   });
 
   it('shows the phase and each region\'s progress in the status query while a step is blocked', async () => {

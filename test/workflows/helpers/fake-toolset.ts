@@ -23,6 +23,9 @@ export interface RecordedCall<N extends ToolName = ToolName> {
   region: string;
   /** The call, in a line: the activity and its key inputs (see {@link describeCall}). */
   line: string;
+  /** When it started and ended, on one counter shared by every call (to order calls that overlap). */
+  startedAt: number;
+  endedAt?: number;
 }
 
 /** What a rule makes an activity do with one call. */
@@ -72,6 +75,7 @@ export class FakeToolset {
   /** The release each instance runs, as syncCode left it. */
   readonly versions = new Map<string, string>();
   private rules: Rule[] = [];
+  private clock = 0;
   private readonly gates: Array<{ release: () => void }> = [];
 
   constructor(readonly world: FakeWorld) {
@@ -92,8 +96,11 @@ export class FakeToolset {
     return this.on(name, () => Promise.reject(ApplicationFailure.create({ type, message, nonRetryable: true })), match, 1);
   }
 
-  /** The next matching call of `name` waits for the test (see {@link Gate}). */
-  block<N extends ToolName>(name: N, match?: (input: InputOf<N>) => boolean): Gate<N> {
+  /**
+   * The next matching call of `name` waits for the test (see {@link Gate}). With `heartbeat: false`
+   * it never hears of a cancellation: an activity that finishes before the cancellation reaches it.
+   */
+  block<N extends ToolName>(name: N, match?: (input: InputOf<N>) => boolean, { heartbeat = true } = {}): Gate<N> {
     let reach!: (call: RecordedCall<N>) => void;
     let open!: (how: { fail?: ApplicationFailure }) => void;
     const reached = new Promise<RecordedCall<N>>((resolve) => (reach = resolve));
@@ -102,10 +109,10 @@ export class FakeToolset {
     // Heartbeats carry the cancellation to the activity, as they do for a real waiting activity.
     const held = async (input: InputOf<N>, call: RecordedCall<N>): Promise<unknown> => {
       const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), 20);
+      const beat = heartbeat ? setInterval(() => context.heartbeat(), 20) : undefined;
       try {
         reach(call);
-        const how = await Promise.race([opened, context.cancelled]);
+        const how = await (heartbeat ? Promise.race([opened, context.cancelled]) : opened);
         if (how.fail) throw how.fail;
         return this.answer(name, input, call);
       } finally {
@@ -159,7 +166,7 @@ export class FakeToolset {
 
   private async call(name: ToolName, input: any): Promise<unknown> {
     const { workflowExecution } = Context.current().info;
-    const call: RecordedCall = { name, input, workflowId: workflowExecution?.workflowId ?? '', runId: workflowExecution?.runId ?? '', outcome: 'running', region: regionOf(input), line: describeCall(name, input) };
+    const call: RecordedCall = { name, input, workflowId: workflowExecution?.workflowId ?? '', runId: workflowExecution?.runId ?? '', outcome: 'running', region: regionOf(input), line: describeCall(name, input), startedAt: ++this.clock };
     this.calls.push(call);
     const rule = this.rules.find((r) => r.name === name && r.remaining > 0 && r.match(input));
     if (rule) rule.remaining--;
@@ -170,6 +177,8 @@ export class FakeToolset {
     } catch (error) {
       call.outcome = Context.current().cancellationSignal.aborted ? 'cancelled' : 'failed';
       throw error;
+    } finally {
+      call.endedAt = ++this.clock;
     }
   }
 
