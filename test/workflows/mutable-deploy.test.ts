@@ -170,7 +170,8 @@ describe('mutableDeploy and its rollingSync children', () => {
         await expectCancelled(handle);
         expect(blocked.outcome).toBe('cancelled');
         expect(tools.linesAfterFailure()).toEqual(BOTH_BATCHES_BACK);
-        expect((await childOf(handle, EAST).query(statusQuery)).compensation).toEqual(BOTH_BATCHES_REPORT);
+        expect(await childOf(handle, EAST).query(statusQuery)).toMatchObject({ phase: 'cancelled', compensation: BOTH_BATCHES_REPORT });
+        expect((await finalStatus(handle)).phase).toBe('cancelled');
       });
     });
   });

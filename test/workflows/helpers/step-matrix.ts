@@ -80,7 +80,7 @@ export function eachStepFailsAndCancels<U extends string>(matrix: StepMatrix<U>)
         const { report, calls } = expected(handle, undo);
         expect(blocked.outcome).toBe('cancelled');
         expect(tools.linesAfterFailure()).toEqual(calls);
-        expect((await finalStatus(handle)).compensation).toEqual(report);
+        expect(await finalStatus(handle)).toMatchObject({ phase: 'cancelled', compensation: report });
       });
     });
   });
