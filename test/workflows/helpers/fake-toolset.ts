@@ -19,7 +19,7 @@ export interface RecordedCall<N extends ToolName = ToolName> {
   workflowId: string;
   runId: string;
   outcome: CallOutcome;
-  /** The region it acts in (a smoke test's, from its targets' ids). */
+  /** The region it acts in (a copy's destination). */
   region: string;
   /** The call, in a line: the activity and its key inputs (see {@link describeCall}). */
   line: string;
@@ -114,7 +114,7 @@ export class FakeToolset {
         reach(call);
         const how = await (heartbeat ? Promise.race([opened, context.cancelled]) : opened);
         if (how.fail) throw how.fail;
-        return this.answer(name, input, call);
+        return this.answer(name, input);
       } finally {
         clearInterval(beat);
       }
@@ -166,12 +166,12 @@ export class FakeToolset {
 
   private async call(name: ToolName, input: any): Promise<unknown> {
     const { workflowExecution } = Context.current().info;
-    const call: RecordedCall = { name, input, workflowId: workflowExecution?.workflowId ?? '', runId: workflowExecution?.runId ?? '', outcome: 'running', region: regionOf(input), line: describeCall(name, input), startedAt: ++this.clock };
+    const call: RecordedCall = { name, input, workflowId: workflowExecution?.workflowId ?? '', runId: workflowExecution?.runId ?? '', outcome: 'running', region: input.region ?? '', line: describeCall(name, input), startedAt: ++this.clock };
     this.calls.push(call);
     const rule = this.rules.find((r) => r.name === name && r.remaining > 0 && r.match(input));
     if (rule) rule.remaining--;
     try {
-      const output = await (rule ? rule.behaviour(input, call) : this.answer(name, input, call));
+      const output = await (rule ? rule.behaviour(input, call) : this.answer(name, input));
       call.outcome = 'ok';
       return output;
     } catch (error) {
@@ -182,14 +182,9 @@ export class FakeToolset {
     }
   }
 
-  private answer(name: ToolName, input: any, call: RecordedCall): unknown {
-    return (DEFAULTS[name] as (fake: FakeToolset, input: any, call: RecordedCall) => unknown)(this, input, call);
+  private answer(name: ToolName, input: any): unknown {
+    return (DEFAULTS[name] as (fake: FakeToolset, input: unknown) => unknown)(this, input);
   }
-}
-
-/** Instance ids the fake makes start with their region (`i-us-west-2-…`). */
-function regionOf(input: any): string {
-  return input.region ?? /^i-([a-z]+-[a-z]+-\d+)-/.exec(input.targets?.[0]?.instanceId ?? '')?.[1] ?? '';
 }
 
 /** Launched instances' ids say where and what they are: `i-us-east-1-fleet-2`, `i-us-east-1-builder-1`. */
@@ -198,7 +193,7 @@ function launched(region: string, role: string, count: number): InstanceRef[] {
 }
 
 /** What each activity answers by default: success, the way AWS would answer it. */
-const DEFAULTS: { [N in ToolName]: (fake: FakeToolset, input: InputOf<N>, call: RecordedCall<N>) => OutputOf<N> } = {
+const DEFAULTS: { [N in ToolName]: (fake: FakeToolset, input: InputOf<N>) => OutputOf<N> } = {
   resolveBaseImage: (_, { region }) => ({ imageId: `ami-base-${region}` }),
   launchInstances: (_, { region, role, count }) => ({ instances: launched(region, role, count) }),
   runOnInstances: (_, { instanceIds }) => ({ results: instanceIds.map((instanceId) => ({ instanceId, status: 'Success', exitCode: 0, stdout: '', stderr: '' })) }),

@@ -63,11 +63,14 @@ export class WorkflowTests {
       taskQueue,
       start: (workflow, ...args) => client.workflow.start(workflow, { taskQueue, workflowId: `wf-unit/${randomUUID()}`, args } as unknown as WorkflowStartOptions<typeof workflow>),
     };
-    try {
-      return await worker.runUntil(body(context));
-    } finally {
-      tools.releaseAll();
-    }
+    // Gates still closed when the body ends (a failed expectation) are let go before the worker shuts down.
+    return worker.runUntil(async () => {
+      try {
+        return await body(context);
+      } finally {
+        tools.releaseAll();
+      }
+    });
   }
 
   async teardown(): Promise<void> {
