@@ -1,17 +1,15 @@
 import { TagKeys, type DeployRequest } from '../../src/contracts';
 import { fullyImmutableDeploy } from '../../src/workflows';
 import { until } from '../helpers/outcomes';
-import { FakeToolset, oldFleet, type RecordedCall } from './helpers/fake-toolset';
+import { bakeCalls, newFleetCalls, newIds, oldIds } from './helpers/expected-calls';
+import { FakeToolset, type RecordedCall } from './helpers/fake-toolset';
 import { eachStepFailsAndCancels, retiringIsFinal, type StepCase } from './helpers/step-matrix';
 import { cancellationSeen, deployFailure, deployRequest, EAST, expectCancelled, finalStatus, imageNameOf, statusWhen, WEST, WorkflowTests } from './helpers/workflow-tests';
 
-const BASE_IMAGE = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
-const OLD = (region: string) => `i-${region}-old-1 i-${region}-old-2`;
-const NEW = (region: string) => `i-${region}-fleet-1 i-${region}-fleet-2`;
 
 /** The undo steps of the immutable procedure in one region: the report line and the call each makes. */
 const undoSteps = (image: string) => ({
-  traffic: { report: `put the old fleet back in service in ${EAST}`, call: `shiftTraffic ${EAST} +[${OLD(EAST)}] -[${NEW(EAST)}]` },
+  traffic: { report: `put the old fleet back in service in ${EAST}`, call: `shiftTraffic ${EAST} +[${oldIds(EAST)}] -[${newIds(EAST)}]` },
   fleet: { report: `terminate the new fleet in ${EAST}`, call: `terminateInstances ${EAST} fleets of the run` },
   image: { report: `deregister image ${image} in ${EAST}`, call: `deregisterImage ${EAST} ${image}` },
   builder: { report: `terminate the builder in ${EAST}`, call: `terminateInstances ${EAST} builders of the run` },
@@ -36,15 +34,9 @@ const STEPS: StepCase<Undo>[] = [
 ];
 
 describe('fullyImmutableDeploy', () => {
-  let tests: WorkflowTests;
-  beforeAll(async () => {
-    tests = await WorkflowTests.start();
-  });
-  afterAll(async () => {
-    await tests?.teardown();
-  });
+  const tests = WorkflowTests.forThisFile();
 
-  const fakeFor = (request: DeployRequest) => new FakeToolset({ fleets: Object.fromEntries(request.spec.regions.map((r) => [r, oldFleet(r, 2)])) });
+  const fakeFor = (request: DeployRequest) => FakeToolset.withOldFleets(request.spec.regions);
 
   it('bakes, launches, verifies, makes live and retires, in that order, in one region', async () => {
     const request = deployRequest('immutable');
@@ -55,23 +47,10 @@ describe('fullyImmutableDeploy', () => {
       expect((await finalStatus(handle)).phase).toBe('done');
       return result;
     });
-    expect(tools.lines()).toEqual([
-      `resolveBaseImage ${EAST} ${BASE_IMAGE}`,
-      `launchInstances ${EAST} builder x1 from ami-base-${EAST}`,
-      `syncCode ${EAST} [i-${EAST}-builder-1] deploy 2.0.0 +provision`,
-      `smokeTest [i-${EAST}-builder-1] 2.0.0`,
-      `bakeAmi ${EAST} from i-${EAST}-builder-1`,
-      `terminateInstances ${EAST} [i-${EAST}-builder-1]`,
-      `findFleet ${EAST}`,
-      `launchInstances ${EAST} fleet x2 from ami-baked-${EAST}`,
-      `runOnInstances ${EAST} [${NEW(EAST)}] "post-deploy 2.0.0"`,
-      `smokeTest [${NEW(EAST)}] 2.0.0`,
-      `shiftTraffic ${EAST} +[${NEW(EAST)}] -[${OLD(EAST)}]`,
-      `terminateInstances ${EAST} [${OLD(EAST)}]`,
-    ]);
+    expect(tools.lines()).toEqual([...bakeCalls(EAST), ...newFleetCalls(EAST, `ami-baked-${EAST}`)]);
     expect(result).toEqual({
       procedure: 'immutable', app: 'example-app', env: 'unit', version: '2.0.0',
-      regions: [{ region: EAST, imageId: `ami-baked-${EAST}`, instanceIds: NEW(EAST).split(' '), retiredInstanceIds: OLD(EAST).split(' ') }],
+      regions: [{ region: EAST, imageId: `ami-baked-${EAST}`, instanceIds: newIds(EAST).split(' '), retiredInstanceIds: oldIds(EAST).split(' ') }],
     });
   });
 
@@ -79,23 +58,8 @@ describe('fullyImmutableDeploy', () => {
     const request = deployRequest('immutable', { regions: [EAST, WEST] });
     const tools = fakeFor(request);
     const result = await tests.run(tools, async ({ start }) => (await start(fullyImmutableDeploy, request)).result());
-    expect(tools.linesIn(WEST)).toEqual([
-      `copyAmi ${EAST}/ami-baked-${EAST} to ${WEST}`,
-      `findFleet ${WEST}`,
-      `launchInstances ${WEST} fleet x2 from ami-copy-${WEST}`,
-      `runOnInstances ${WEST} [${NEW(WEST)}] "post-deploy 2.0.0"`,
-      `smokeTest [${NEW(WEST)}] 2.0.0`,
-      `shiftTraffic ${WEST} +[${NEW(WEST)}] -[${OLD(WEST)}]`,
-      `terminateInstances ${WEST} [${OLD(WEST)}]`,
-    ]);
-    expect(tools.linesIn(EAST).slice(6)).toEqual([
-      `findFleet ${EAST}`,
-      `launchInstances ${EAST} fleet x2 from ami-baked-${EAST}`,
-      `runOnInstances ${EAST} [${NEW(EAST)}] "post-deploy 2.0.0"`,
-      `smokeTest [${NEW(EAST)}] 2.0.0`,
-      `shiftTraffic ${EAST} +[${NEW(EAST)}] -[${OLD(EAST)}]`,
-      `terminateInstances ${EAST} [${OLD(EAST)}]`,
-    ]);
+    expect(tools.linesIn(EAST)).toEqual([...bakeCalls(EAST), ...newFleetCalls(EAST, `ami-baked-${EAST}`)]);
+    expect(tools.linesIn(WEST)).toEqual([`copyAmi ${EAST}/ami-baked-${EAST} to ${WEST}`, ...newFleetCalls(WEST, `ami-copy-${WEST}`)]);
     // No region goes live before every region's fleet passed its smoke test; none retires before every region is live.
     const last = (match: (c: RecordedCall) => boolean) => tools.calls.map(match).lastIndexOf(true);
     expect(last((c) => c.name === 'smokeTest')).toBeLessThan(tools.indexOf((c) => c.name === 'shiftTraffic'));
@@ -104,7 +68,7 @@ describe('fullyImmutableDeploy', () => {
   });
 
   eachStepFailsAndCancels({
-    tests: () => tests,
+    tests,
     fake: () => fakeFor(deployRequest('immutable')),
     start: ({ start }) => start(fullyImmutableDeploy, deployRequest('immutable')),
     failureMessage: (cause) => `immutable deploy of example-app 2.0.0 to unit failed: ${cause}`,
@@ -161,8 +125,8 @@ describe('fullyImmutableDeploy', () => {
         `ok: deregister image ${image} in ${EAST}`,
       ]);
       expect(tools.linesAfterFailure().filter((l) => l.startsWith('shiftTraffic')).slice(-2)).toEqual([
-        `shiftTraffic ${WEST} +[${OLD(WEST)}] -[${NEW(WEST)}]`,
-        `shiftTraffic ${EAST} +[${OLD(EAST)}] -[${NEW(EAST)}]`,
+        `shiftTraffic ${WEST} +[${oldIds(WEST)}] -[${newIds(WEST)}]`,
+        `shiftTraffic ${EAST} +[${oldIds(EAST)}] -[${newIds(EAST)}]`,
       ]);
     });
   });
@@ -201,7 +165,7 @@ describe('fullyImmutableDeploy', () => {
   });
 
   retiringIsFinal({
-    tests: () => tests,
+    tests,
     fake: () => fakeFor(deployRequest('immutable')),
     start: ({ start }) => start(fullyImmutableDeploy, deployRequest('immutable')),
     failureMessage: (cause) => `immutable deploy of example-app 2.0.0 to unit failed: ${cause}`,
@@ -238,9 +202,9 @@ describe('fullyImmutableDeploy', () => {
       expect(status).toMatchObject({ procedure: 'immutable', app: 'example-app', env: 'unit', version: '2.0.0', phase: 'launching' });
       expect(Object.keys(status.regions)).toEqual([EAST, WEST]);
       expect(status.regions[EAST]).toMatchObject({
-        phase: 'verifying', step: `smoke test 2.0.0 on 2 instance(s) in ${EAST}`, imageId: `ami-baked-${EAST}`, oldInstances: OLD(EAST).split(' '), newInstances: NEW(EAST).split(' '),
+        phase: 'verifying', step: `smoke test 2.0.0 on 2 instance(s) in ${EAST}`, imageId: `ami-baked-${EAST}`, oldInstances: oldIds(EAST).split(' '), newInstances: newIds(EAST).split(' '),
       });
-      expect(status.regions[WEST]).toMatchObject({ phase: 'launching', step: `launch 2 × t3.micro in ${WEST} from ami-copy-${WEST}`, imageId: `ami-copy-${WEST}`, oldInstances: OLD(WEST).split(' ') });
+      expect(status.regions[WEST]).toMatchObject({ phase: 'launching', step: `launch 2 × t3.micro in ${WEST} from ami-copy-${WEST}`, imageId: `ami-copy-${WEST}`, oldInstances: oldIds(WEST).split(' ') });
       expect(status.regions[WEST].newInstances).toBeUndefined();
       westLaunch.release();
       eastSmoke.release();

@@ -55,13 +55,7 @@ const BOTH_BATCHES_BACK = [
 const BOTH_BATCHES_REPORT = [`ok: roll back batch 2/2 in ${EAST}`, `ok: roll back batch 1/2 in ${EAST}`];
 
 describe('mutableDeploy and its rollingSync children', () => {
-  let tests: WorkflowTests;
-  beforeAll(async () => {
-    tests = await WorkflowTests.start();
-  });
-  afterAll(async () => {
-    await tests?.teardown();
-  });
+  const tests = WorkflowTests.forThisFile();
 
   const childOf = (handle: WorkflowHandle, region: string, suffix = '') => tests.client.workflow.getHandle(`${handle.workflowId}/${region}${suffix}`);
 

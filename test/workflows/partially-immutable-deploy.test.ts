@@ -1,15 +1,14 @@
 import type { DeployRequest } from '../../src/contracts';
 import { partiallyImmutableDeploy } from '../../src/workflows';
-import { FakeToolset, oldFleet } from './helpers/fake-toolset';
+import { newFleetCalls, newIds, oldIds } from './helpers/expected-calls';
+import { FakeToolset } from './helpers/fake-toolset';
 import { eachStepFailsAndCancels, retiringIsFinal, type StepCase } from './helpers/step-matrix';
 import { deployFailure, deployRequest, EAST, finalStatus, statusWhen, WEST, WorkflowTests } from './helpers/workflow-tests';
 
-const OLD = (region: string) => `i-${region}-old-1 i-${region}-old-2`;
-const NEW = (region: string) => `i-${region}-fleet-1 i-${region}-fleet-2`;
 
 /** The undo steps of the partial procedure in one region: the report line and the call each makes. */
 const UNDO = {
-  traffic: { report: `put the old fleet back in service in ${EAST}`, call: `shiftTraffic ${EAST} +[${OLD(EAST)}] -[${NEW(EAST)}]` },
+  traffic: { report: `put the old fleet back in service in ${EAST}`, call: `shiftTraffic ${EAST} +[${oldIds(EAST)}] -[${newIds(EAST)}]` },
   fleet: { report: `terminate the new fleet in ${EAST}`, call: `terminateInstances ${EAST} fleets of the run` },
 };
 
@@ -25,34 +24,19 @@ const STEPS: StepCase<keyof typeof UNDO>[] = [
 ];
 
 describe('partiallyImmutableDeploy', () => {
-  let tests: WorkflowTests;
-  beforeAll(async () => {
-    tests = await WorkflowTests.start();
-  });
-  afterAll(async () => {
-    await tests?.teardown();
-  });
+  const tests = WorkflowTests.forThisFile();
 
-  const fakeFor = (request: DeployRequest) => new FakeToolset({ fleets: Object.fromEntries(request.spec.regions.map((r) => [r, oldFleet(r, 2)])) });
+  const fakeFor = (request: DeployRequest) => FakeToolset.withOldFleets(request.spec.regions);
   const failureMessage = (cause: string) => `partial deploy of example-app 2.0.0 to unit failed: ${cause}`;
 
   it('launches from the latest baked image, places the release, verifies, makes live and retires, in that order', async () => {
     const request = deployRequest('partial');
     const tools = fakeFor(request);
     const result = await tests.run(tools, async ({ start }) => (await start(partiallyImmutableDeploy, request)).result());
-    expect(tools.lines()).toEqual([
-      `findLatestImage ${EAST}`,
-      `findFleet ${EAST}`,
-      `launchInstances ${EAST} fleet x2 from ami-catalog-${EAST}`,
-      `syncCode ${EAST} [${NEW(EAST)}] deploy 2.0.0`,
-      `runOnInstances ${EAST} [${NEW(EAST)}] "post-deploy 2.0.0"`,
-      `smokeTest [${NEW(EAST)}] 2.0.0`,
-      `shiftTraffic ${EAST} +[${NEW(EAST)}] -[${OLD(EAST)}]`,
-      `terminateInstances ${EAST} [${OLD(EAST)}]`,
-    ]);
+    expect(tools.lines()).toEqual([`findLatestImage ${EAST}`, ...newFleetCalls(EAST, `ami-catalog-${EAST}`, { placeRelease: true })]);
     expect(result).toEqual({
       procedure: 'partial', app: 'example-app', env: 'unit', version: '2.0.0',
-      regions: [{ region: EAST, imageId: `ami-catalog-${EAST}`, instanceIds: NEW(EAST).split(' '), retiredInstanceIds: OLD(EAST).split(' ') }],
+      regions: [{ region: EAST, imageId: `ami-catalog-${EAST}`, instanceIds: newIds(EAST).split(' '), retiredInstanceIds: oldIds(EAST).split(' ') }],
     });
   });
 
@@ -62,15 +46,7 @@ describe('partiallyImmutableDeploy', () => {
     await tests.run(tools, async ({ start }) => (await start(partiallyImmutableDeploy, request)).result());
     expect(tools.lines().slice(0, 2).sort()).toEqual([`findLatestImage ${EAST}`, `findLatestImage ${WEST}`]);
     for (const region of [EAST, WEST]) {
-      expect(tools.linesIn(region).slice(1)).toEqual([
-        `findFleet ${region}`,
-        `launchInstances ${region} fleet x2 from ami-catalog-${region}`,
-        `syncCode ${region} [${NEW(region)}] deploy 2.0.0`,
-        `runOnInstances ${region} [${NEW(region)}] "post-deploy 2.0.0"`,
-        `smokeTest [${NEW(region)}] 2.0.0`,
-        `shiftTraffic ${region} +[${NEW(region)}] -[${OLD(region)}]`,
-        `terminateInstances ${region} [${OLD(region)}]`,
-      ]);
+      expect(tools.linesIn(region)).toEqual([`findLatestImage ${region}`, ...newFleetCalls(region, `ami-catalog-${region}`, { placeRelease: true })]);
     }
   });
 
@@ -86,7 +62,7 @@ describe('partiallyImmutableDeploy', () => {
   });
 
   eachStepFailsAndCancels({
-    tests: () => tests,
+    tests,
     fake: () => fakeFor(deployRequest('partial')),
     start: ({ start }) => start(partiallyImmutableDeploy, deployRequest('partial')),
     failureMessage,
@@ -109,7 +85,7 @@ describe('partiallyImmutableDeploy', () => {
       const cause = `syncing 2.0.0 failed on 1 of 2 instance(s) of 2 instance(s) in ${EAST}; i-${EAST}-fleet-2: Failed (exit 1): sha256 mismatch`;
       expect(failure).toMatchObject({ message: failureMessage(cause), root: { type: 'SyncFailed', message: cause }, chain: ['ApplicationFailure', 'ApplicationFailure'] });
       expect(failure.compensation).toEqual([`ok: ${UNDO.fleet.report}`]);
-      expect(tools.lines().slice(-2)).toEqual([`syncCode ${EAST} [${NEW(EAST)}] deploy 2.0.0`, UNDO.fleet.call]);
+      expect(tools.lines().slice(-2)).toEqual([`syncCode ${EAST} [${newIds(EAST)}] deploy 2.0.0`, UNDO.fleet.call]);
     });
   });
 
@@ -125,7 +101,7 @@ describe('partiallyImmutableDeploy', () => {
   });
 
   retiringIsFinal({
-    tests: () => tests,
+    tests,
     fake: () => fakeFor(deployRequest('partial')),
     start: ({ start }) => start(partiallyImmutableDeploy, deployRequest('partial')),
     failureMessage,
@@ -142,7 +118,7 @@ describe('partiallyImmutableDeploy', () => {
       const status = await statusWhen(handle, 'west placing its release', (s) => s.regions[WEST]?.phase === 'verifying');
       expect(status).toMatchObject({
         procedure: 'partial', phase: 'launching',
-        regions: { [WEST]: { phase: 'verifying', imageId: `ami-catalog-${WEST}`, oldInstances: OLD(WEST).split(' '), newInstances: NEW(WEST).split(' ') } },
+        regions: { [WEST]: { phase: 'verifying', imageId: `ami-catalog-${WEST}`, oldInstances: oldIds(WEST).split(' '), newInstances: newIds(WEST).split(' ') } },
       });
       westSync.release();
       await eastShift.reached;

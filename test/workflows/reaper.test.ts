@@ -6,13 +6,7 @@ import { FakeToolset } from './helpers/fake-toolset';
 import { EAST, expectCancelled, WEST, WorkflowTests } from './helpers/workflow-tests';
 
 describe('reaper', () => {
-  let tests: WorkflowTests;
-  beforeAll(async () => {
-    tests = await WorkflowTests.start();
-  });
-  afterAll(async () => {
-    await tests?.teardown();
-  });
+  const tests = WorkflowTests.forThisFile();
 
   const fake = () => new FakeToolset({ fleets: {} });
 

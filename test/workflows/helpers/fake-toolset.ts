@@ -82,6 +82,11 @@ export class FakeToolset {
     for (const fleet of Object.values(world.fleets)) for (const member of fleet) this.versions.set(member.instanceId, member.version);
   }
 
+  /** A fake whose live fleet in each region is two instances on 1.0.0 (see {@link oldFleet}). */
+  static withOldFleets(regions: string[]): FakeToolset {
+    return new FakeToolset({ fleets: Object.fromEntries(regions.map((region) => [region, oldFleet(region, 2)])) });
+  }
+
   /** Every matching call of `name` does what `behaviour` says (the newest rule wins). */
   on<N extends ToolName>(name: N, behaviour: Behaviour<N>, match: (input: InputOf<N>) => boolean = () => true, times = Infinity): this {
     this.rules.unshift({ name, match, behaviour, remaining: times });

@@ -25,7 +25,7 @@ export interface StepCase<U extends string> {
 
 /** What {@link eachStepFailsAndCancels} runs. */
 export interface StepMatrix<U extends string> {
-  tests: () => WorkflowTests;
+  tests: WorkflowTests;
   fake: () => FakeToolset;
   start: (context: WorkflowTestContext) => Promise<WorkflowHandleWithFirstExecutionRunId>;
   /** The DeployFailed message for a cause. */
@@ -51,7 +51,7 @@ export function eachStepFailsAndCancels<U extends string>(matrix: StepMatrix<U>)
   describe.each(matrix.steps)('at "$step"', ({ step, tool, match, type, phase, undo }) => {
     it(`fails with DeployFailed naming the cause, after undoing: ${undo.join(', ') || 'nothing'} (last in, first out)`, async () => {
       const tools = matrix.fake().fail(tool, type, `injected at ${step}`, match);
-      await matrix.tests().run(tools, async (context) => {
+      await matrix.tests.run(tools, async (context) => {
         const handle = await matrix.start(context);
         const failure = await deployFailure(handle);
         const { report, calls } = expected(handle, undo);
@@ -71,7 +71,7 @@ export function eachStepFailsAndCancels<U extends string>(matrix: StepMatrix<U>)
     it(`ends cancelled when cancelled there (phase ${phase}), after the same undo steps`, async () => {
       const tools = matrix.fake();
       const gate = tools.block(tool, match);
-      await matrix.tests().run(tools, async (context) => {
+      await matrix.tests.run(tools, async (context) => {
         const handle = await matrix.start(context);
         const blocked = await gate.reached;
         await statusWhen(handle, `phase ${phase}`, (s) => s.phase === phase);
@@ -88,7 +88,7 @@ export function eachStepFailsAndCancels<U extends string>(matrix: StepMatrix<U>)
 
 /** What {@link retiringIsFinal} runs: a procedure that makes new fleets live, then retires the old ones. */
 export interface RetiringProcedure {
-  tests: () => WorkflowTests;
+  tests: WorkflowTests;
   fake: () => FakeToolset;
   start: (context: WorkflowTestContext) => Promise<WorkflowHandleWithFirstExecutionRunId<(...args: any[]) => Promise<DeployResult>>>;
   failureMessage: (cause: string) => string;
@@ -105,7 +105,7 @@ const isRetirement = (input: { instanceIds?: string[] }) => !!input.instanceIds?
 export function retiringIsFinal(procedure: RetiringProcedure): void {
   it('does not undo anything once every region is live: a failure to retire the old fleet fails the deploy as it stands', async () => {
     const tools = procedure.fake().fail('terminateInstances', 'WaitTimedOut', 'old fleet still shutting down', isRetirement);
-    await procedure.tests().run(tools, async (context) => {
+    await procedure.tests.run(tools, async (context) => {
       const handle = await procedure.start(context);
       const failure = await deployFailure(handle);
       expect(failure.message).toBe(procedure.failureMessage('old fleet still shutting down'));
@@ -117,7 +117,7 @@ export function retiringIsFinal(procedure: RetiringProcedure): void {
   it('finishes retiring the old fleet when cancelled past the point of no return, and completes', async () => {
     const tools = procedure.fake();
     const retire = tools.block('terminateInstances', isRetirement);
-    await procedure.tests().run(tools, async (context) => {
+    await procedure.tests.run(tools, async (context) => {
       const handle = await procedure.start(context);
       const call = await retire.reached;
       await statusWhen(handle, 'retiring', (s) => s.phase === 'retiring');

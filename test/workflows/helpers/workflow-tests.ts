@@ -29,29 +29,42 @@ export interface WorkflowTestContext {
  * its own whose activities are a {@link FakeToolset}, unique workflow ids.
  */
 export class WorkflowTests {
-  private constructor(
-    readonly env: TestWorkflowEnvironment,
-    private readonly workflowBundle: WorkflowBundleWithSourceMap,
-  ) {}
+  private started?: { env: TestWorkflowEnvironment; workflowBundle: WorkflowBundleWithSourceMap };
 
-  /** Connects to the dev server and bundles the workflows (call in `beforeAll`). */
-  static async start(): Promise<WorkflowTests> {
-    const env = await TestWorkflowEnvironment.createFromExistingServer({ address: testTemporalAddress() });
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../../src/workflows'), logger: new DefaultLogger('WARN') });
-    return new WorkflowTests(env, workflowBundle);
+  /**
+   * The environment of this test file: connects to the dev server and bundles the workflows in
+   * `beforeAll`, tears down in `afterAll`. Call it at the top of the file's `describe`.
+   */
+  static forThisFile(): WorkflowTests {
+    const tests = new WorkflowTests();
+    beforeAll(async () => {
+      const env = await TestWorkflowEnvironment.createFromExistingServer({ address: testTemporalAddress() });
+      const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../../src/workflows'), logger: new DefaultLogger('WARN') });
+      tests.started = { env, workflowBundle };
+    });
+    afterAll(async () => {
+      await tests.started?.env.teardown();
+    });
+    return tests;
+  }
+
+  private get env(): { env: TestWorkflowEnvironment; workflowBundle: WorkflowBundleWithSourceMap } {
+    if (!this.started) throw new Error('the workflow test environment has not started: call WorkflowTests.forThisFile() in the describe block');
+    return this.started;
   }
 
   get client(): Client {
-    return this.env.client;
+    return this.env.env.client;
   }
 
   /** Runs `body` while a fresh worker serves its task queue with the fake's activities. */
   async run<T>(tools: FakeToolset, body: (context: WorkflowTestContext) => Promise<T>): Promise<T> {
     const taskQueue = uniqueTaskQueue('wf-unit');
+    const { env, workflowBundle } = this.env;
     const worker = await Worker.create({
-      connection: this.env.nativeConnection,
+      connection: env.nativeConnection,
       taskQueue,
-      workflowBundle: this.workflowBundle,
+      workflowBundle,
       activities: tools.activities(),
       // Cancellation reaches an activity with its next heartbeat: let heartbeats through at once.
       maxHeartbeatThrottleInterval: '50ms',
@@ -71,10 +84,6 @@ export class WorkflowTests {
         tools.releaseAll();
       }
     });
-  }
-
-  async teardown(): Promise<void> {
-    await this.env.teardown();
   }
 }
 
