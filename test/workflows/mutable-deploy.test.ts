@@ -304,14 +304,17 @@ describe('mutableDeploy and its rollingSync children', () => {
       ]);
     });
 
-    it('reports instances whose previous release is unknown instead of guessing, and leaves their batch in service', async () => {
+    it('rolls back every instance whose previous release it knows, leaves the unknown one in service as it is, then reports it', async () => {
       const tools = fakeWith({ [EAST]: members });
       const updated = members.slice(0, 2).map(({ instanceId, privateIp }, k) => ({ instanceId, privateIp, previousVersion: k === 0 ? '1.0.0' : '' }));
       await tests.run(tools, async ({ start }) => {
         const failure = await deployFailure(await start(rollingSync, input({ mode: 'rollback', updated })));
-        expect(failure.root).toEqual({ type: 'RollbackImpossible', message: `no previous release is known for i-${EAST}-old-2 in ${EAST}` });
+        expect(failure.root).toEqual({
+          type: 'RollbackImpossible',
+          message: `no previous release is known for i-${EAST}-old-2 in ${EAST}: left in service on 2.0.0; the other 1 instance(s) were rolled back`,
+        });
       });
-      expect(tools.lines()).toEqual([]);
+      expect(tools.lines()).toEqual(rollbackCalls(EAST, ids(EAST, 1), [[ids(EAST, 1), '1.0.0']]));
     });
   });
 });

@@ -54,7 +54,7 @@ describe('nightlyBake', () => {
     tests,
     fake,
     start: ({ start }) => start(nightlyBake, request()),
-    failureMessage: (cause) => `bake deploy of example-app 2.0.0 to unit failed: ${cause}`,
+    failureMessage: (cause) => `bake of example-app 2.0.0 to unit failed: ${cause}`,
     undo: (handle) => undoSteps(imageNameOf(request(), handle)),
     steps: STEPS,
   });

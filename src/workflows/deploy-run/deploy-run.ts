@@ -108,7 +108,7 @@ export async function runDeploy<T>(request: DeployRequest, body: (run: DeployRun
     throw ApplicationFailure.create({
       type: 'DeployFailed',
       nonRetryable: true,
-      message: `${request.procedure} deploy of ${request.spec.app} ${request.version} to ${request.env} failed: ${run.status.error}`,
+      message: `${request.procedure === 'bake' ? 'bake' : `${request.procedure} deploy`} of ${request.spec.app} ${request.version} to ${request.env} failed: ${run.status.error}`,
       details: [{ compensation: run.status.compensation }],
       cause: error instanceof Error ? error : undefined,
     });

@@ -13,7 +13,7 @@ import { rollingSync } from '../rolling-sync';
  * every region ends on its previous release.
  */
 export async function rollOutInBatches(run: DeployRun, fleets: FleetMember[][], plans: BatchPlan[]): Promise<void> {
-  setHandler(rolloutProgressSignal, (progress) => run.region(progress.region, progress));
+  setHandler(rolloutProgressSignal, ({ region, ...progress }) => run.region(region, progress));
   run.spec.regions.forEach((region, i) =>
     run.region(region, { phase: 'syncing', batchesDone: 0, batchesTotal: plans[i].batches, updated: 0, oldInstances: fleets[i].map((m) => m.instanceId) }),
   );
