@@ -20,7 +20,7 @@ fi
 if ! command -v go >/dev/null 2>&1; then
   cat >&2 <<MSG
 temporal server: Go is not installed, so the server cannot be built. Do one of:
-  - install Go (1.24 or newer) and run: bash scripts/install-temporal-server.sh
+  - install Go (1.25 or newer; an older go fetches 1.25 itself unless GOTOOLCHAIN=local) and run: bash scripts/install-temporal-server.sh
   - or build both binaries elsewhere and set TEMPORAL_SERVER_DIR to a folder holding
     temporal-server and temporal-sql-tool (go.temporal.io/server/cmd/server and cmd/tools/sql @v$VERSION)
 MSG
