@@ -136,6 +136,9 @@ describe('pinned worker versions: a deploy runs to its end on the build that sta
       if (drained?.status === 'drained') break;
     }
     expect(drained).toMatchObject({ status: 'drained', drainage: 'drained' });
+    const text = await cli(['worker-version', 'describe', '--deployment-name', deploymentName]);
+    expect(text.stdout).toContain(`${deploymentName}: current ${buildB}`);
+    expect(text.stdout).toContain(`${buildA}  drained: no deploy runs on it, its workers can be retired`);
     await workerA.stop();
     expect(workerA.alive()).toBe(false);
   }, 300_000);

@@ -50,11 +50,12 @@ function textOf(result: CommandResult): string[] {
 }
 
 function workerDeploymentLines(report: WorkerDeploymentReport): string[] {
-  const meaning: Record<string, string> = { draining: 'pinned deploys still run on it', drained: 'no deploy runs on it: its workers can be retired' };
-  return [
-    `${report.deploymentName}: current ${report.current ?? '(unversioned workers)'}${report.ramping ? `, ramping ${report.ramping}` : ''}`,
-    ...report.versions.map((v) => `  ${v.buildId}  ${v.status}${v.drainage ? ` (${v.drainage}: ${meaning[v.drainage] ?? ''})` : ''}`),
-  ];
+  const meaning: Record<string, string> = { draining: 'pinned deploys still run on it', drained: 'no deploy runs on it, its workers can be retired' };
+  const line = (v: WorkerDeploymentReport['versions'][number]) => {
+    const drainage = v.drainage && v.drainage !== v.status ? ` (${v.drainage})` : '';
+    return `  ${v.buildId}  ${v.status}${drainage}${v.drainage && meaning[v.drainage] ? `: ${meaning[v.drainage]}` : ''}`;
+  };
+  return [`${report.deploymentName}: current ${report.current ?? '(unversioned workers)'}${report.ramping ? `, ramping ${report.ramping}` : ''}`, ...report.versions.map(line)];
 }
 
 function finishedLines(result: DeployFinished): string[] {
