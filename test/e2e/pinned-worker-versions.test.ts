@@ -96,12 +96,13 @@ describe('pinned worker versions: a deploy runs to its end on the build that sta
     const workerA = versionedWorker(bundleA);
     await workerA.ready;
     expect(await setCurrent(buildA)).toMatchObject({ buildId: buildA, previousBuildId: null });
-
-    // A deploy starts on A; mid-bake, build B's worker comes up and B is made current.
-    const onA = await world.startDeploy('immutable', chain.env, chain.nextVersion());
-    expect(await waitForPhase(world.client, world.sandbox.control, onA, 'image-pending')).toBeDefined();
+    // Build B's worker comes up beside it, as in a rollout: polling, but not current, so it gets nothing new.
     const workerB = versionedWorker(bundleB);
     await workerB.ready;
+
+    // A deploy starts on A; mid-bake, B is made current.
+    const onA = await world.startDeploy('immutable', chain.env, chain.nextVersion());
+    expect(await waitForPhase(world.client, world.sandbox.control, onA, 'image-pending')).toBeDefined();
     expect(await setCurrent(buildB)).toMatchObject({ buildId: buildB, previousBuildId: buildA });
     // The test means something only if A's deploy was still running when B became current.
     expect((await world.client.workflow.getHandle(onA.workflowId, onA.runId).describe()).status.name).toBe('RUNNING');
