@@ -12,7 +12,8 @@
  */
 import { orphanCount, total } from '../harness/durability/audit';
 import { DurabilityWorld } from '../harness/durability/durability-world';
-import { crashMatrix, DeployChain, runCrash, runServerRestart, runThrottled, summarize, type Outcome } from '../harness/durability/scenarios';
+import { runServerRestart } from '../harness/durability/restart';
+import { crashMatrix, DeployChain, runCrash, runThrottled, summarize, type Outcome } from '../harness/durability/scenarios';
 
 interface Options {
   quick: boolean;

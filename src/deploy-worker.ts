@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { workflowLookup } from './activities/reap';
+import { pinnedDeploymentOptions, type WorkerVersion } from './worker-versioning';
 
 /** What a deploy worker needs; the production entry point and the tests fill it in. */
 export interface DeployWorkerOptions {
@@ -13,14 +13,15 @@ export interface DeployWorkerOptions {
   activityDeps: ActivityDeps;
   /** A prebuilt workflow bundle (production); without it the workflows are bundled at start. */
   workflowBundlePath?: string;
+  /** The Worker Deployment version this worker serves, its workflows pinned to it; unversioned when omitted. */
+  version?: WorkerVersion;
   /** Extra worker options (e.g. concurrency limits). */
   tuning?: Partial<
     Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'shutdownGraceTime' | 'stickyQueueScheduleToStartTimeout'>
   >;
 }
 
-/** Where `npm run build` writes the workflow bundle. */
-export const DEFAULT_WORKFLOW_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
+export { DEFAULT_WORKFLOW_BUNDLE } from './workflow-bundle';
 
 /** Creates the worker that runs every deploy procedure and the one toolset. */
 export async function createDeployWorker(options: DeployWorkerOptions): Promise<Worker> {
@@ -34,6 +35,7 @@ export async function createDeployWorker(options: DeployWorkerOptions): Promise<
     taskQueue: options.taskQueue,
     ...(bundle && existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({ ...options.activityDeps, temporal }),
+    ...(options.version ? { workerDeploymentOptions: pinnedDeploymentOptions(options.version) } : {}),
     shutdownGraceTime: '10 seconds',
     // After a worker dies, the server first offers a workflow's next task to the dead worker's
     // sticky queue and waits this long before any worker may take it (SDK default 10 s). Deploy

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { inspect } from 'node:util';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createAwsClients } from './aws/clients';
 import { rateLimitsFromEnv } from './aws/rate-limit';
 import { DEFAULT_POLL_INTERVAL_MS } from './activities/deps';
 import { createDeployWorker, DEFAULT_WORKFLOW_BUNDLE } from './deploy-worker';
 import { TASK_QUEUE } from './task-queue';
 import { loadTemporalSettings } from './temporal-settings';
+import { workerVersionFromEnv } from './worker-versioning';
 
 /**
  * The production worker. Temporal settings come from Temporal's environment config
@@ -20,6 +21,10 @@ async function main(): Promise<void> {
   // of tripping EC2's throttling; HYBRID_DEPLOY_RATE_LIMITS=off turns them off, a JSON table
   // changes them. Read first: a bad value stops the worker before it connects or takes work.
   const rateLimits = rateLimitsFromEnv(process.env);
+  const workflowBundlePath = process.env.HYBRID_DEPLOY_WORKFLOW_BUNDLE ?? DEFAULT_WORKFLOW_BUNDLE;
+  // HYBRID_DEPLOY_DEPLOYMENT_NAME (and HYBRID_DEPLOY_BUILD_ID) make this a versioned worker whose
+  // deploys are pinned to its build; unset, it runs unversioned. Checked before connecting, too.
+  const version = workerVersionFromEnv(process.env, workflowBundlePath);
   const { connectionOptions, address, namespace } = loadTemporalSettings();
   const connection = await NativeConnection.connect({ ...connectionOptions, address });
   const clients = createAwsClients({ rateLimits });
@@ -29,8 +34,13 @@ async function main(): Promise<void> {
     namespace,
     taskQueue: process.env.HYBRID_DEPLOY_TASK_QUEUE ?? TASK_QUEUE,
     activityDeps: { clients, pollIntervalMs },
-    workflowBundlePath: process.env.HYBRID_DEPLOY_WORKFLOW_BUNDLE ?? DEFAULT_WORKFLOW_BUNDLE,
+    workflowBundlePath,
+    version,
   });
+  Runtime.instance().logger.info(
+    version ? `Worker Deployment version ${version.deploymentName}:${version.buildId} (deploys pinned; make it current to receive new ones)` : 'Unversioned worker',
+    { ...version },
+  );
   // The SDK's worker handles SIGINT/SIGTERM itself (graceful shutdown); run() resolves when drained.
   try {
     await worker.run();

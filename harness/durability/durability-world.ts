@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { stringify as toYaml } from 'yaml';
 import { startSandbox, type RunningSandbox, type Timings } from '../../sandbox';
-import { startTemporalDevServer, type TemporalDevServer } from '../stack/temporal-dev-server';
+import { startTemporalDevServer, type TemporalDevServer, type TemporalDevServerOptions } from '../stack/temporal-dev-server';
 import { exec } from '../../src/cli/exec';
 import type { Procedure } from '../../src/contracts';
-import { spawnWorker, type WorkerProcess } from './worker-process';
+import { spawnWorker, type WorkerProcess, type WorkerProcessOptions } from './worker-process';
 import { buildExampleArtifact, readExampleSpec } from '../../examples/example-app';
 
 /**
@@ -26,6 +26,10 @@ export interface DurabilityWorldOptions {
   timings?: Partial<Timings>;
   /** Progress lines (stderr in the script, nothing in jest). */
   log?: (line: string) => void;
+  /** How many worker processes serve the task queue at once (default 1). */
+  workers?: number;
+  /** Options for the dev server started when no `temporalAddress` is given (e.g. dynamic config). */
+  devServer?: Pick<TemporalDevServerOptions, 'dynamicConfig'>;
 }
 
 /** A deploy as started through the CLI. */
@@ -42,12 +46,12 @@ export interface StartedDeploy {
 /**
  * The real parts a crash test needs, all on 127.0.0.1: the AWS sandbox, a Temporal dev server
  * (given or started), a client, the example app's spec (with a short heartbeat timeout) and
- * artifacts, and the production worker as a child process that can be killed and replaced.
+ * artifacts, and the production worker as child processes (one, or a pool) that can be killed and replaced.
  * Deploys go through the CLI's `exec`, as CI would run them.
  */
 export class DurabilityWorld {
-  /** The worker currently serving the task queue (replaced after each kill). */
-  worker?: WorkerProcess;
+  /** The workers currently serving the task queue (a killed one is replaced). */
+  private pool: WorkerProcess[] = [];
   /** Every worker ever spawned here, so close() can stop them all. */
   private readonly workers: WorkerProcess[] = [];
   private readonly artifacts = new Map<string, { url: string; sha256: string }>();
@@ -62,6 +66,8 @@ export class DurabilityWorld {
     readonly workDir: string,
     readonly taskQueue: string,
     readonly log: (line: string) => void,
+    /** How many workers {@link ensureWorkers} keeps alive. */
+    readonly workerCount: number,
   ) {}
 
   static async start(options: DurabilityWorldOptions = {}): Promise<DurabilityWorld> {
@@ -72,13 +78,14 @@ export class DurabilityWorld {
       cleanup.push(() => sandbox.stop());
       let ownServer: TemporalDevServer | undefined;
       if (!options.temporalAddress) {
-        ownServer = await startTemporalDevServer({ logFile: join(workDir, 'temporal.log') });
+        ownServer = await startTemporalDevServer({ ...options.devServer, logFile: join(workDir, 'temporal.log') });
         cleanup.push(() => ownServer!.stop());
       }
       const address = options.temporalAddress ?? ownServer!.address;
       const connection = await Connection.connect({ address });
       const client = new Client({ connection, namespace: 'default' });
-      return new DurabilityWorld(sandbox, address, client, connection, ownServer, workDir, `durability-${randomUUID()}`, options.log ?? (() => undefined));
+      const log = options.log ?? (() => undefined);
+      return new DurabilityWorld(sandbox, address, client, connection, ownServer, workDir, `durability-${randomUUID()}`, log, options.workers ?? 1);
     } catch (error) {
       for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
       rmSync(workDir, { recursive: true, force: true });
@@ -114,20 +121,46 @@ export class DurabilityWorld {
     return this.workers.map((w) => w.pid);
   }
 
-  /** Spawns a worker child on this world's task queue (against `temporalAddress`, default the world's server). */
-  spawnWorker(temporalAddress = this.temporalAddress, taskQueue = this.taskQueue): WorkerProcess {
-    const worker = spawnWorker({ temporalAddress, awsEndpoint: this.sandbox.endpoint, taskQueue, logFile: join(this.workDir, 'workers.log') });
+  /**
+   * Spawns a worker child on this world's task queue (against `temporalAddress`, default the
+   * world's server); `extra` adds environment (e.g. a worker deployment version) or another bundle.
+   */
+  spawnWorker(temporalAddress = this.temporalAddress, taskQueue = this.taskQueue, extra: Partial<WorkerProcessOptions> = {}): WorkerProcess {
+    const worker = spawnWorker({ temporalAddress, awsEndpoint: this.sandbox.endpoint, taskQueue, logFile: join(this.workDir, 'workers.log'), ...extra });
     this.workers.push(worker);
     return worker;
   }
 
-  /** Makes sure a live worker serves the task queue; returns it. */
+  /** Makes sure `workerCount` live workers serve the task queue (spawning the missing ones); returns them. */
+  async ensureWorkers(): Promise<WorkerProcess[]> {
+    this.pool = this.pool.filter((w) => w.alive());
+    while (this.pool.length < this.workerCount) this.pool.push(this.spawnWorker());
+    await Promise.all(this.pool.map((w) => w.ready));
+    return [...this.pool];
+  }
+
+  /** The pool's workers still alive. */
+  liveWorkers(): WorkerProcess[] {
+    return this.pool.filter((w) => w.alive());
+  }
+
+  /** Makes sure a live worker serves the task queue; returns one. */
   async ensureWorker(): Promise<WorkerProcess> {
-    if (!this.worker?.alive()) {
-      this.worker = this.spawnWorker();
-      await this.worker.ready;
-    }
-    return this.worker;
+    return (await this.ensureWorkers())[0];
+  }
+
+  /** The pool's worker behind a Temporal worker identity (the SDK's default identity is `<pid>@<host>`). */
+  workerWithIdentity(identity: string | undefined): WorkerProcess | undefined {
+    const pid = Number(identity?.split('@')[0]);
+    return this.pool.find((w) => w.pid === pid && w.alive());
+  }
+
+  /** SIGKILLs `victim` (a crash) and spawns its replacement into the pool at once (not waiting for it to poll). */
+  async killAndReplace(victim: WorkerProcess): Promise<WorkerProcess> {
+    await victim.kill9();
+    const replacement = this.spawnWorker();
+    this.pool = [...this.pool.filter((w) => w !== victim && w.alive()), replacement];
+    return replacement;
   }
 
   /**

@@ -8,5 +8,6 @@ export { DurabilityWorld, DURABILITY_TIMINGS, HEARTBEAT_SECONDS, type StartedDep
 export { CrashPhases, PHASES_OF, observe, runTruth, waitForPhase, type CrashPhase } from './phases';
 export { countDuplicates, findOrphans, fleetProblems, orphanCount, total, type Duplicates, type Orphans } from './audit';
 export { resumptionAfter } from './history';
-export { awaitResult, crashMatrix, DeployChain, QUICK_CRASHES, runCrash, runServerRestart, runThrottled, type Outcome } from './scenarios';
+export { awaitResult, crashMatrix, DeployChain, QUICK_CRASHES, runCrash, runThrottled, summarize, type Outcome } from './scenarios';
+export { runRestart, runServerRestart, runWorldRestart, type RestartOptions, type RestartOutcome, type RestartSetting, type RestartTarget } from './restart';
 export { spawnWorker, workerEnv, workerEntryPoint, type WorkerProcess, type WorkerProcessOptions } from './worker-process';

@@ -29,6 +29,8 @@ export interface RunningActivity {
   /** Temporal's PendingActivityState: STARTED means a worker holds it. */
   started: boolean;
   attempt: number;
+  /** The identity of the worker that holds (or last held) it: `<pid>@<host>` by default. */
+  workerIdentity?: string;
 }
 
 /** One look at a deploy: its status and every pending activity, children's included. */
@@ -52,6 +54,7 @@ export async function observe(client: Client, workflowId: string): Promise<Obser
         type: a.activityType?.name ?? '',
         started: state === PENDING_ACTIVITY_STARTED || state === 'PENDING_ACTIVITY_STATE_STARTED',
         attempt: a.attempt ?? 1,
+        workerIdentity: a.lastWorkerIdentity ?? undefined,
       });
     }
   };
@@ -130,6 +133,8 @@ export interface PhaseHit {
   at: number;
   /** The activity the kill interrupts, e.g. `bakeAmi (attempt 1)`. */
   activity: string;
+  /** The worker holding that activity (its Temporal identity), so a pool's right member is killed. */
+  workerIdentity?: string;
 }
 
 /**
@@ -155,7 +160,7 @@ export async function waitForPhase(client: Client, control: SandboxControl, depl
     const truth = () => (cached ??= runTruth(control, deploy));
     if (await PREDICATES[phase](running, truth, deploy)) {
       const activity = observation.activities.find((a) => a.type === activityOf[phase] && a.started)!;
-      return { at: Date.now(), activity: `${activity.type} (attempt ${activity.attempt})` };
+      return { at: Date.now(), activity: `${activity.type} (attempt ${activity.attempt})`, workerIdentity: activity.workerIdentity };
     }
     await new Promise((r) => setTimeout(r, 40));
   }

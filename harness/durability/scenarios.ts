@@ -1,7 +1,4 @@
-import { join } from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { freePort } from '../stack/free-port';
-import { startTemporalDevServer, type TemporalDevServer } from '../stack/temporal-dev-server';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { imageNameFor, type Procedure } from '../../src/contracts';
 import type { DeployResult } from '../../src/workflows/messages';
 import { countDuplicates, findOrphans, fleetProblems, orphanCount, total, type Duplicates, type Expected, type Orphans } from './audit';
@@ -79,7 +76,8 @@ export class DeployChain {
   }
 }
 
-function round(seconds: number): number {
+/** Seconds to one decimal. */
+export function round(seconds: number): number {
   return Math.round(seconds * 10) / 10;
 }
 
@@ -102,18 +100,22 @@ export async function awaitResult(client: Client, deploy: StartedDeploy, timeout
 }
 
 /**
- * Kills the worker (SIGKILL) when the deploy is in `phase`, starts a new one at once, and lets
- * the deploy finish; then reads from the histories how soon it moved again and audits the sandbox.
+ * Kills the worker that holds the step (SIGKILL) when the deploy is in `phase`, starts a new one
+ * at once, and lets the deploy finish; then reads from the histories how soon it moved again and
+ * audits the sandbox. With a pool of workers, the others keep serving meanwhile.
  */
 export async function runCrash(chain: DeployChain, procedure: Procedure, phase: CrashPhase): Promise<Outcome> {
   const { world } = chain;
-  const victim = await world.ensureWorker();
+  const pool = await world.ensureWorkers();
   const deploy = await world.startDeploy(procedure, chain.env, chain.nextVersion());
   const hit = await waitForPhase(world.client, world.sandbox.control, deploy, phase);
   let replacement: WorkerProcess | undefined;
+  const notes: string[] = [];
   if (hit) {
-    await victim.kill9();
-    replacement = world.worker = world.spawnWorker();
+    const holder = world.workerWithIdentity(hit.workerIdentity);
+    if (!holder && pool.length > 1) notes.push(`no pool worker has identity ${hit.workerIdentity}: killed pid ${pool[0].pid} instead`);
+    const victim = holder ?? pool[0];
+    replacement = await world.killAndReplace(victim);
     world.log(`  ${procedure}/${phase}: killed pid ${victim.pid} during ${hit.activity}; new worker pid ${replacement.pid}`);
   }
   const outcome = await chain.settle(world.client, deploy, {
@@ -122,7 +124,7 @@ export async function runCrash(chain: DeployChain, procedure: Procedure, phase: 
     interrupted: hit !== undefined,
     killedAtSeconds: hit && round((hit.at - deploy.startedAt) / 1000),
     killedActivity: hit?.activity,
-    notes: hit ? [] : [`phase ${phase} not seen: the deploy finished without a kill`],
+    notes: hit ? notes : [`phase ${phase} not seen: the deploy finished without a kill`],
   });
   if (replacement) {
     const r = await resumptionAfter(world.client, deploy.workflowId, replacement.spawnedAt);
@@ -158,91 +160,6 @@ export async function runThrottled(chain: DeployChain, procedure: Procedure, rat
   const calls = Object.values(await control.calls()).reduce((a, b) => a + b, 0);
   outcome.notes.push(`${calls} AWS calls (throttled ones included)`);
   return outcome;
-}
-
-/** What the server restart did to the worker. */
-export interface RestartOutcome extends Outcome {
-  restart: {
-    downSeconds: number;
-    /** The worker child was still running once the server was back. */
-    workerSurvived: boolean;
-    workerExit?: string;
-    /** The harness had to start a new worker for the deploy to go on. */
-    workerReplaced: boolean;
-  };
-}
-
-/**
- * Stops a persistent Temporal dev server (SQLite file, fixed port) while a deploy is in `phase`,
- * starts it again on the same port and file, and lets the deploy finish. The worker child is
- * left alone: if it reconnects by itself the deploy resumes with it; if it exits (or makes no
- * progress within `stallMs`), a new worker is started, and the outcome says so.
- */
-export async function runServerRestart(chain: DeployChain, options: { phase?: CrashPhase; downMs?: number; stallMs?: number } = {}): Promise<RestartOutcome> {
-  const { world } = chain;
-  const phase = options.phase ?? 'image-pending';
-  const dir = join(world.workDir, 'restart');
-  const port = await freePort();
-  const serverOptions = { dbFile: join(dir, 'temporal.sqlite'), port, logFile: join(dir, 'temporal.log') };
-  let server: TemporalDevServer | undefined = await startTemporalDevServer(serverOptions);
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: 'default' });
-  const taskQueue = `${world.taskQueue}-restart`;
-  const workers: WorkerProcess[] = [];
-  try {
-    let worker = world.spawnWorker(server.address, taskQueue);
-    workers.push(worker);
-    await worker.ready;
-    const deploy = await world.startDeploy('immutable', chain.env, chain.nextVersion(), { client, temporalAddress: server.address, taskQueue });
-    const hit = await waitForPhase(client, world.sandbox.control, deploy, phase);
-    if (!hit) throw new Error(`the deploy finished before ${phase}: no restart happened`);
-    const stoppedAt = Date.now();
-    await server.stop();
-    server = undefined;
-    await new Promise((r) => setTimeout(r, options.downMs ?? 3_000));
-    server = await startTemporalDevServer(serverOptions);
-    const backAt = Date.now();
-    world.log(`  server restart: down ${round((backAt - stoppedAt) / 1000)}s during ${hit.activity}`);
-    const notes: string[] = [];
-    // Does the worker carry on by itself? Watch for the deploy's next completed activity.
-    let progress = await resumptionAfter(client, deploy.workflowId, backAt).catch(() => ({ activityCompletedAt: undefined }));
-    const stallDeadline = Date.now() + (options.stallMs ?? 45_000);
-    while (!progress.activityCompletedAt && worker.alive() && Date.now() < stallDeadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      progress = await resumptionAfter(client, deploy.workflowId, backAt).catch(() => ({ activityCompletedAt: undefined }));
-    }
-    const workerSurvived = worker.alive();
-    let workerExit: string | undefined;
-    let workerReplaced = false;
-    if (!workerSurvived) {
-      const e = await worker.exited;
-      workerExit = `exited ${e.signal ?? e.code}`;
-    }
-    if (!progress.activityCompletedAt) {
-      notes.push(workerSurvived ? `worker alive but no progress within ${(options.stallMs ?? 45_000) / 1000}s: replaced` : `worker ${workerExit} while the server was away: replaced`);
-      await worker.kill9();
-      worker = world.spawnWorker(server.address, taskQueue);
-      workers.push(worker);
-      workerReplaced = true;
-    }
-    const outcome = await chain.settle(client, deploy, {
-      kind: 'server-restart',
-      phase: 'server-restart',
-      interrupted: true,
-      killedAtSeconds: round((hit.at - deploy.startedAt) / 1000),
-      killedActivity: hit.activity,
-      notes,
-    });
-    const r = await resumptionAfter(client, deploy.workflowId, backAt);
-    if (r.activityCompletedAt) outcome.resumedInSeconds = round((r.activityCompletedAt - backAt) / 1000);
-    if (r.workflowActedAt) outcome.actedInSeconds = round((r.workflowActedAt - backAt) / 1000);
-    outcome.notes.push(`server down ${round((backAt - stoppedAt) / 1000)}s; first activity completed after it was back: ${r.activity} (attempt ${r.attempt})`);
-    return { ...outcome, restart: { downSeconds: round((backAt - stoppedAt) / 1000), workerSurvived, workerExit, workerReplaced } };
-  } finally {
-    for (const w of workers) await w.stop(5_000);
-    await connection.close();
-    await server?.stop();
-  }
 }
 
 /** Totals for a list of outcomes. */

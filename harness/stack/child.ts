@@ -5,25 +5,35 @@ import { createInterface } from 'node:readline';
 export interface StackProcess {
   name: string;
   child: ChildProcess;
-  stop(): Promise<void>;
+  /** Resolves once the process has exited, with its code or signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** True until the process has exited. */
+  alive(): boolean;
+  /** Sends `signal` (default SIGTERM), then SIGKILL after the grace time; resolves once it has exited. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts a child process; `stop()` sends SIGTERM, then SIGKILL after `graceMs`. */
+/** Starts a child process; `stop()` sends SIGTERM (or the signal given), then SIGKILL after `graceMs`. */
 export function startProcess(name: string, command: string, args: string[], options: SpawnOptions, graceMs = 15_000): StackProcess {
   const child = spawn(command, args, options);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit({ code, signal }));
+    // A command that cannot be spawned at all exits without ever running.
+    child.once('error', () => resolveExit({ code: -1, signal: null }));
+  });
+  const alive = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
   return {
     name,
     child,
-    stop: () =>
-      new Promise<void>((resolveStop) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
-        const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        child.once('exit', () => {
-          clearTimeout(killer);
-          resolveStop();
-        });
-        child.kill('SIGTERM');
-      }),
+    exited,
+    alive,
+    stop: async (signal = 'SIGTERM') => {
+      if (!alive()) return;
+      const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.kill(signal);
+      await exited;
+      clearTimeout(killer);
+    },
   };
 }
 

@@ -17,6 +17,8 @@ export interface TemporalDevServerOptions {
   uiPort?: number;
   /** Where the server's own output goes (it is noisy); defaults to ignoring it. */
   logFile?: string;
+  /** Dynamic config values (`--dynamic-config-value KEY=JSON`), e.g. `{ 'matching.wv.VersionDrainageStatusRefreshInterval': '1s' }`. */
+  dynamicConfig?: Record<string, string | number | boolean>;
   /** How long to wait for the frontend and the search attributes. */
   startupTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -51,6 +53,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...DEPLOY_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
   if (options.dbFile) mkdirSync(dirname(options.dbFile), { recursive: true });
   let logFd: number | undefined;

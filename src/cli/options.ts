@@ -30,6 +30,9 @@ export const Flags = {
   config: () => valueOption('--config <file>', 'sandbox config file'),
   dataDir: () => valueOption('--data-dir <dir>', 'where the sandbox keeps its state and instance roots'),
   keepData: () => new Option('--keep-data', 'keep the data dir on stop'),
+  deploymentName: () => valueOption('--deployment-name <name>', 'the Worker Deployment (default: $HYBRID_DEPLOY_DEPLOYMENT_NAME)'),
+  buildId: () => valueOption('--build-id <id>', "set-current: the build (default: $HYBRID_DEPLOY_BUILD_ID, else this checkout's: package version + workflow bundle hash)"),
+  waitSeconds: () => valueOption('--wait-seconds <n>', "set-current: how long to wait for the build's workers to poll (default 60)"),
 } as const;
 
 /** Options of the program itself, accepted anywhere on the command line, for every command. */

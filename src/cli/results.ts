@@ -8,7 +8,16 @@ import type { ClosedOutcome, Outcome } from './outcome';
  * text, one JSON document (the result without its `kind`), or whatever a later renderer needs (a
  * CI step summary, say), so every field a person sees is also in the JSON.
  */
-export type CommandResult = DeployStarted | DeployFinished | StatusReport | CancelRequested | CancelFinished | ReapFinished | BakeScheduled;
+export type CommandResult =
+  | DeployStarted
+  | DeployFinished
+  | StatusReport
+  | CancelRequested
+  | CancelFinished
+  | ReapFinished
+  | BakeScheduled
+  | WorkerVersionSet
+  | WorkerDeploymentReport;
 
 /** Where a workflow run is: its id, run id and Web UI page. */
 export interface RunLink {
@@ -98,6 +107,37 @@ export interface BakeScheduled {
   timezone: string;
   nextRuns: string[];
   uiUrl: string;
+}
+
+/** `worker-version set-current`: new deploys now start on this build. */
+export interface WorkerVersionSet {
+  kind: 'worker-version-set';
+  deploymentName: string;
+  buildId: string;
+  /** The build that was current before; null when unversioned workers were. */
+  previousBuildId: string | null;
+  seconds: number;
+}
+
+/** One build of a Worker Deployment, as the server reports it. */
+export interface WorkerVersionReport {
+  buildId: string;
+  /** `current`, `ramping`, `draining` (pinned deploys still run on it), `drained` (safe to retire), `inactive`, `created`. */
+  status: string;
+  /** For a build no longer current: `draining` while deploys it started still run, then `drained`. */
+  drainage?: string;
+  drainageCheckedAt?: string;
+  createdAt?: string;
+}
+
+/** `worker-version describe`: which build is current, which still run deploys, which can be retired. */
+export interface WorkerDeploymentReport {
+  kind: 'worker-deployment';
+  deploymentName: string;
+  /** The current build; absent when unversioned workers get new deploys. */
+  current?: string;
+  ramping?: string;
+  versions: WorkerVersionReport[];
 }
 
 /** What a command hands back to exec: its exit code and, unless it printed nothing, its result. */

@@ -1,6 +1,6 @@
 import type { ReapedResource } from '../../contracts';
 import { outcomeWords } from '../outcome';
-import type { CommandResult, DeployFinished, ReapFinished, StatusReport } from '../results';
+import type { CommandResult, DeployFinished, ReapFinished, StatusReport, WorkerDeploymentReport } from '../results';
 import { compensationLines, describeTarget, resultLines, startedLines, statusLines } from './deploy-lines';
 import { PlainRenderer } from './plain-renderer';
 
@@ -38,7 +38,24 @@ function textOf(result: CommandResult): string[] {
         `  next runs: ${result.nextRuns.join(', ')}`,
         `  ui:        ${result.uiUrl}`,
       ];
+    case 'worker-version-set':
+      return [
+        `${result.deploymentName}: ${result.buildId} is current (was ${result.previousBuildId ?? 'unversioned workers'})`,
+        '  new deploys run on it; running ones finish on the build that started them',
+        ...(result.previousBuildId ? [`  retire ${result.previousBuildId}'s workers once \`hybrid-deploy worker-version describe\` shows it drained`] : []),
+      ];
+    case 'worker-deployment':
+      return workerDeploymentLines(result);
   }
+}
+
+function workerDeploymentLines(report: WorkerDeploymentReport): string[] {
+  const meaning: Record<string, string> = { draining: 'pinned deploys still run on it', drained: 'no deploy runs on it, its workers can be retired' };
+  const line = (v: WorkerDeploymentReport['versions'][number]) => {
+    const drainage = v.drainage && v.drainage !== v.status ? ` (${v.drainage})` : '';
+    return `  ${v.buildId}  ${v.status}${drainage}${v.drainage && meaning[v.drainage] ? `: ${meaning[v.drainage]}` : ''}`;
+  };
+  return [`${report.deploymentName}: current ${report.current ?? '(unversioned workers)'}${report.ramping ? `, ramping ${report.ramping}` : ''}`, ...report.versions.map(line)];
 }
 
 function finishedLines(result: DeployFinished): string[] {
