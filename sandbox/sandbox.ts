@@ -56,12 +56,30 @@ async function callOperation(state: SandboxState, request: AwsRequest, requestId
   return renderSuccess(service, action, schemas.output, output, requestId);
 }
 
+/**
+ * The request's URL. The request line is whatever the client sent: a target such as `//[` is no
+ * URL at all, and must cost the client a 400, not the sandbox its process.
+ */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  const target = req.url ?? '/';
+  try {
+    // An origin-form target (`/path?query`) is parsed as a path, never as `//host` or `scheme:`.
+    return new URL(target.startsWith('/') ? `http://sandbox.invalid/${target.replace(/^\/+/, '')}` : target);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the handler. Anything unexpected becomes a logged 500 `InternalError` in the service's shape. */
 export function createSandbox(options: CreateSandboxOptions): SandboxHandler {
   const { state } = options;
   return (req, res) => {
     const requestId = newRequestId();
-    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const url = requestUrl(req);
+    if (!url) {
+      send(res, renderError(SERVICES.ec2, new AwsApiError('InvalidRequest', 'The request line does not hold a valid URL'), requestId));
+      return;
+    }
     if (url.pathname.startsWith('/_sandbox/') || url.pathname === '/_sandbox') {
       handleControl(req, res, url, { state, ...options.control }).catch((err: unknown) => {
         state.logger.error({ err, path: url.pathname }, 'control request failed');

@@ -48,7 +48,7 @@ export function recognise(req: IncomingMessage, url: URL, body: string): AwsRequ
   const target = req.headers['x-amz-target'];
   const targetText = Array.isArray(target) ? target[0] : target;
   let serviceId: ServiceId | undefined;
-  if (scope && !(scope.service in SERVICES)) {
+  if (scope && !Object.hasOwn(SERVICES, scope.service)) {
     throw new AwsApiError('InvalidAction', `The hybrid-deploy sandbox does not emulate the ${scope.service} service (only ec2, ssm, elasticloadbalancing)`);
   }
   if (scope) serviceId = scope.service as ServiceId;

@@ -20,15 +20,24 @@ export interface QueryTree {
   [key: string]: QueryTree | string;
 }
 
+/**
+ * A tree node without a prototype: keys come from the client, and `__proto__` or `constructor`
+ * must name a branch of this request, never reach `Object.prototype` (which every later request
+ * would inherit).
+ */
+function branch(): QueryTree {
+  return Object.create(null) as QueryTree;
+}
+
 /** Splits `a.1.b=x` keys into a tree. A key that is both a leaf and a branch keeps the branch. */
 export function parseQueryTree(params: URLSearchParams): QueryTree {
-  const root: QueryTree = {};
+  const root = branch();
   for (const [key, value] of params) {
     const parts = key.split('.');
     let node = root;
     for (let i = 0; i < parts.length - 1; i++) {
       const next = node[parts[i]];
-      if (typeof next !== 'object') node[parts[i]] = {};
+      if (typeof next !== 'object') node[parts[i]] = branch();
       node = node[parts[i]] as QueryTree;
     }
     const last = parts[parts.length - 1];
@@ -90,7 +99,8 @@ function readValue(ns: NormalizedSchema, node: QueryTree | string | undefined, d
     const out: Record<string, unknown> = {};
     for (const entry of entries) {
       if (typeof entry !== 'object' || typeof entry[keyName] !== 'string') continue;
-      out[entry[keyName] as string] = readValue(ns.getValueSchema(), entry[valueName], dialect);
+      // A plain assignment of the key `__proto__` would replace the map's prototype instead of adding an entry.
+      Object.defineProperty(out, entry[keyName] as string, { value: readValue(ns.getValueSchema(), entry[valueName], dialect), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }
