@@ -1,34 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import { MAX_SPEC_BYTES, readInputFile } from './input-file';
+import { InvalidInputError, problemsOf } from './problems';
 import { DeploySpecSchema, type DeploySpec } from './schema';
 
-/** One problem with an input, with the path of the field it concerns. */
-export interface InputProblem {
-  path: string;
-  message: string;
-}
-
-/** Bad input: every problem at once, so a person fixes them in one go. Nothing was started. */
-export class InvalidInputError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: InputProblem[],
-  ) {
-    super(`${source} is invalid:\n${problems.map((p) => `  ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n')}`);
-    this.name = 'InvalidInputError';
-  }
-}
-
-/** Renders a zod path the way people write it: `regions[1]`, `regionSettings.us-east-1.subnetIds[0]`. */
-export function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
-}
-
-/** Turns zod issues into problems, naming each field. */
-export function problemsOf(error: z.ZodError): InputProblem[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
-}
+export { InvalidInputError, formatPath, problemsOf, type InputProblem } from './problems';
 
 /** Validates a parsed spec object; throws {@link InvalidInputError} listing every problem. */
 export function parseDeploySpec(raw: unknown, source = 'the deploy spec'): DeploySpec {
@@ -37,19 +12,19 @@ export function parseDeploySpec(raw: unknown, source = 'the deploy spec'): Deplo
   return result.data;
 }
 
-/** Reads a YAML or JSON spec file (JSON is YAML) and validates it. */
+/**
+ * Reads a YAML or JSON spec file (JSON is YAML) and validates it. Only a regular file of at most
+ * {@link MAX_SPEC_BYTES} is read; anything else is a problem with the file, never a hang.
+ */
 export function loadDeploySpec(file: string): DeploySpec {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InvalidInputError(file, [{ path: '', message: `cannot be read: ${(error as Error).message}` }]);
-  }
+  const text = readInputFile(file, MAX_SPEC_BYTES);
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (error) {
-    throw new InvalidInputError(file, [{ path: '', message: `is not valid YAML or JSON: ${(error as Error).message}` }]);
+    // The parser's first line says what and where; the lines after it quote the file, which may hold secrets.
+    const [what] = (error as Error).message.split('\n');
+    throw new InvalidInputError(file, [{ path: '', message: `is not valid YAML or JSON: ${what.replace(/:$/, '')}` }]);
   }
   return parseDeploySpec(raw, file);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESERVED_TAG_PREFIXES } from '../contracts/tags';
 import { AWS_REGIONS } from './regions';
 import { parseCountOrPercent } from './rollout';
 
@@ -15,6 +16,30 @@ const quoted = (input: unknown) => JSON.stringify(input);
 
 const regionName = z.string().refine((value) => AWS_REGIONS.has(value), {
   error: (issue) => `${quoted(issue.input)} is not a region name (e.g. us-east-1)`,
+});
+
+/**
+ * A shell command from the spec. It runs exactly as written (each in its own file, under `sh`),
+ * so any shell syntax is fine; only what no shell can take is refused.
+ */
+const command = z
+  .string()
+  .min(1)
+  .max(64 * 1024)
+  .refine((text) => !text.includes('\0'), { error: 'holds a NUL byte, which no shell command can contain' });
+
+/**
+ * The spec's `tags`: AWS's limits, and no key with a reserved prefix. `hybrid-deploy:` tags are
+ * how the product proves what it made (a user's `hybrid-deploy:expires-at` on a fleet would
+ * otherwise invite the reaper); `aws:` is AWS's own, in any case.
+ */
+const userTags = z.record(z.string().min(1).max(128), z.string().max(256)).superRefine((tags, ctx) => {
+  for (const key of Object.keys(tags)) {
+    const prefix = RESERVED_TAG_PREFIXES.find((reserved) => key.toLowerCase().startsWith(reserved));
+    if (prefix) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `${quoted(key)} uses the reserved prefix ${quoted(prefix)}: hybrid-deploy sets those tags itself (and AWS the aws: ones); choose another key` });
+    }
+  }
 });
 
 /** A bounded wait, in seconds. */
@@ -79,10 +104,10 @@ export const HealthCheckSchema = z.strictObject({
 /** How the app is installed and run on an instance. */
 export const ServiceSchema = z.strictObject({
   installDir,
-  start: z.string().min(1),
-  stop: z.string().min(1),
+  start: command,
+  stop: command,
   /** Defaults to stop, then start. */
-  restart: z.string().min(1).optional(),
+  restart: command.optional(),
   /** Releases kept on disk besides the current and previous one. */
   keepReleases: z.number().int().min(1).max(100).default(3),
   healthCheck: HealthCheckSchema.prefault({}),
@@ -91,7 +116,7 @@ export const ServiceSchema = z.strictObject({
 /** What a bake installs before the release lands on the builder. */
 export const BakeSchema = z.strictObject({
   packages: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+._:-]*$/)).default([]),
-  commands: z.array(z.string().min(1)).default([]),
+  commands: z.array(command).default([]),
   /** Keep a failed builder, stopped and tagged with an expiry (`hybrid-deploy:expires-at`), for inspection. */
   keepBuilderOnFailure: z.boolean().default(false),
   /** How long a kept builder lives before the reaper (`hybrid-deploy reap`) terminates it. */
@@ -132,11 +157,11 @@ export const DeploySpecSchema = z
     }),
     instanceType: pattern(INSTANCE_TYPE, 'an instance type', 't3.micro'),
     iamInstanceProfile: z.string().min(1).optional(),
-    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+    tags: userTags.default({}),
     regionSettings: z.record(z.string(), RegionSettingsSchema),
     bake: BakeSchema.prefault({}),
     service: ServiceSchema,
-    postDeploy: z.array(z.string().min(1)).default([]),
+    postDeploy: z.array(command).default([]),
     rollout: RolloutSchema.prefault({}),
     timeouts: TimeoutsSchema.prefault({}),
   })

@@ -67,7 +67,7 @@ const queryRequest = fc
     inUrl: fc.boolean(),
   })
   .map(({ action: a, version, params, auth, inUrl }) => {
-    const form = new URLSearchParams([['Action', a], ...(version ? [['Version', version]] : []), ...params]).toString();
+    const form = new URLSearchParams([['Action', a], ...(version ? [['Version', version]] : []), ...params] as [string, string][]).toString();
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) };
     return inUrl ? httpText('GET', `/?${form}`, headers, '') : httpText('POST', '/', headers, form);
   });

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { DeployRequest } from '../../contracts';
+import { readSidecarChecksum, sidecarChecksumFile } from '../../request/artifact';
 import { DeployArgumentsSchema } from '../../request/arguments';
 import { InvalidInputError, loadDeploySpec, type InputProblem } from '../../request/load';
 import type { DeploySpec } from '../../request/schema';
@@ -46,9 +45,10 @@ export function readRelease(flags: ReleaseFlags, problems: InputProblem[]): Pick
   if (sidecar) {
     sha256Flag = `--sha256 (read from ${sidecar})`;
     try {
-      given.sha256 = readFileSync(sidecar, 'utf8').trim();
+      given.sha256 = readSidecarChecksum(sidecar);
     } catch (error) {
-      problems.push({ path: sha256Flag, message: `cannot be read: ${(error as Error).message}` });
+      if (!(error instanceof InvalidInputError)) throw error;
+      problems.push(...error.problems.map((p) => ({ path: sha256Flag, message: p.message })));
       return undefined;
     }
   }
@@ -62,16 +62,4 @@ export function readRelease(flags: ReleaseFlags, problems: InputProblem[]): Pick
   }
   const { env, version, artifactUrl, sha256 } = parsed.data;
   return { env, version, artifact: { url: artifactUrl, ...(sha256 ? { sha256 } : {}) } };
-}
-
-/** `file:///…/app.tar.gz` → `/…/app.tar.gz.sha256` when the build wrote one beside it. */
-export function sidecarChecksumFile(artifactUrl: string): string | undefined {
-  if (!artifactUrl.startsWith('file:///')) return undefined;
-  let file: string;
-  try {
-    file = `${fileURLToPath(artifactUrl)}.sha256`;
-  } catch {
-    return undefined;
-  }
-  return existsSync(file) ? file : undefined;
 }
