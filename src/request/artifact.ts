@@ -5,7 +5,7 @@ import { MAX_CHECKSUM_FILE_BYTES, readInputFile } from './input-file';
 
 /** Presigned URLs with a session token run to a few KiB; nothing legitimate comes near this. */
 export const MAX_ARTIFACT_URL_LENGTH = 8 * 1024;
-const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\s]+$/;
+const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{0,62}\/[^\s]+$/;
 const EXAMPLES = 's3://bucket/key, https://host/path or file:///abs/path';
 
 /**
