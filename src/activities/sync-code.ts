@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { lastLines, runCommands } from './run-commands';
 import { buildSyncScript, parseSyncOutput } from './sync-script';
+import { redactSecrets } from '../contracts/redact';
 import type { SyncCodeInput, SyncCodeOutput, SyncResult } from '../contracts';
 
 /**
@@ -28,7 +29,8 @@ export function createSyncCode(deps: ActivityDeps) {
       instanceId: r.instanceId,
       ok: r.status === 'Success',
       ...parseSyncOutput(r.stdout),
-      ...(r.status === 'Success' ? {} : { error: `${r.status} (exit ${r.exitCode}): ${lastLines(r.stderr || r.stdout)}` }),
+      // The script prints the artifact URL only redacted; its commands' output is redacted too, in case.
+      ...(r.status === 'Success' ? {} : { error: redactSecrets(`${r.status} (exit ${r.exitCode}): ${lastLines(r.stderr || r.stdout)}`) }),
     }));
     const failed = results.filter((r) => !r.ok);
     if (failed.length > 0 && input.failOnError !== false) {

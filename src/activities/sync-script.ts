@@ -1,15 +1,22 @@
+import { redactUrl } from '../contracts/redact';
 import type { SyncCodeInput } from '../contracts';
+import { artifactFilePath } from '../request/artifact';
+import { commandFileLine, scratchLines, shq } from './shell-script';
 
-/** Quotes a value for POSIX sh. */
-export function shq(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export { shq } from './shell-script';
 
 /** Markers the script prints so syncCode can report what happened on each instance. */
 export const MARKER = { previous: 'hybrid-deploy:previous=', changed: 'hybrid-deploy:changed=' } as const;
 
-/** The file that marks a release as completely unpacked (a crash mid-unpack leaves none). */
+/**
+ * The file that marks a release as completely unpacked (a crash mid-unpack leaves none). It
+ * holds the sha256 of the artifact the release came from: a version names one artifact, and a
+ * later deploy of the same version from different bytes is refused instead of silently kept.
+ */
 const COMPLETE = '.hybrid-deploy-release';
+
+/** Exit status of a deploy that names a version already on the instance with other contents. */
+export const EXIT_ARTIFACT_CONFLICT = 4;
 
 /**
  * Builds the one script that places code on a machine, whichever procedure runs: on a builder,
@@ -18,13 +25,20 @@ const COMPLETE = '.hybrid-deploy-release';
  * atomically with rename), `<installDir>/shared/` for state that outlives releases (pid, logs).
  *
  * The restart runs the spec's commands against the *new* `current`, never a script of the old
- * release, so one bad release cannot block every later deploy.
+ * release, so one bad release cannot block every later deploy. Every user command (start, stop,
+ * restart, the bake's commands) runs exactly as written, from a file of its own; every other
+ * value is a quoted literal. The artifact URL is printed only redacted.
  */
 export function buildSyncScript(input: Pick<SyncCodeInput, 'service' | 'version' | 'artifact' | 'provision' | 'mode'>): string {
   const { service, version } = input;
-  const restart = service.restart ?? `${service.stop}\n${service.start}`;
+  const deploying = input.mode !== 'rollback';
+  if (deploying && !input.artifact) throw new Error('syncCode needs an artifact to place a new release');
   const lines = [
     'set -eu',
+    ...scratchLines(),
+    commandFileLine('start.sh', service.start),
+    commandFileLine('stop.sh', service.stop),
+    ...(service.restart !== undefined ? [commandFileLine('restart.sh', service.restart)] : []),
     `install_dir=${shq(service.installDir)}`,
     `version=${shq(version)}`,
     'releases="$install_dir/releases"',
@@ -33,37 +47,75 @@ export function buildSyncScript(input: Pick<SyncCodeInput, 'service' | 'version'
     'previous=""',
     'if [ -L "$install_dir/current" ]; then previous=$(basename "$(readlink "$install_dir/current")"); fi',
     `echo "${MARKER.previous}$previous"`,
+    ...(deploying ? [...fetchFunctionLines(input.artifact!), ...sameArtifactLines(version)] : []),
     `if [ "$previous" = "$version" ] && [ -f "$release/${COMPLETE}" ]; then`,
     `  echo "${MARKER.changed}false"`,
     '  # Already current: make sure it runs (start is idempotent) and change nothing else.',
-    indent(service.start),
+    '  sh "$scratch/start.sh"',
     '  exit 0',
     'fi',
   ];
-  if (input.mode === 'rollback') {
-    lines.push(
-      `if [ ! -f "$release/${COMPLETE}" ]; then echo "release $version is not on this instance; cannot roll back to it" >&2; exit 3; fi`,
-    );
+  if (!deploying) {
+    lines.push(`if [ ! -f "$release/${COMPLETE}" ]; then echo "release $version is not on this instance; cannot roll back to it" >&2; exit 3; fi`);
   } else {
     if (input.provision) lines.push(...provisionLines(input.provision));
-    if (!input.artifact) throw new Error('syncCode needs an artifact to place a new release');
-    lines.push(...placeReleaseLines(input.artifact));
+    lines.push(...placeReleaseLines());
   }
   lines.push(
     'ln -sfn "releases/$version" "$install_dir/.current.tmp"',
     'mv -Tf "$install_dir/.current.tmp" "$install_dir/current"',
     `echo "${MARKER.changed}true"`,
-    restart,
+    ...(service.restart !== undefined ? ['sh "$scratch/restart.sh"'] : ['sh "$scratch/stop.sh"', 'sh "$scratch/start.sh"']),
     ...pruneLines(service.keepReleases),
   );
   return lines.join('\n');
 }
 
-function indent(commands: string): string {
-  return commands
-    .split('\n')
-    .map((line) => `  ${line}`)
-    .join('\n');
+/** The one fetch command for the artifact's scheme, chosen here: the URL is never matched by the shell. */
+function fetchCommand(url: string): string {
+  if (url.startsWith('s3://')) return 'aws s3 cp --only-show-errors "$url" "$work/artifact.tar.gz"';
+  if (url.startsWith('file://')) return `cp -- ${shq(artifactFilePath(url))} "$work/artifact.tar.gz"`;
+  // --globoff: `[1-300]` or `{a,b}` in a URL are characters, not 300 fetches. Only http(s), also after redirects.
+  return "curl -fsSL --globoff --proto '=http,https' --proto-redir '=http,https' --retry 3 -o \"$work/artifact.tar.gz\" \"$url\"";
+}
+
+/**
+ * `fetch_artifact`: downloads the artifact once into `$work` (beside the releases, so the final
+ * move is a rename), checks its sha256 against the expected one, and leaves it in `$actual`.
+ */
+function fetchFunctionLines(artifact: NonNullable<SyncCodeInput['artifact']>): string[] {
+  return [
+    `url=${shq(artifact.url)}`,
+    `shown=${shq(redactUrl(artifact.url))}`,
+    `expected=${shq(artifact.sha256 ?? '')}`,
+    'actual=""',
+    'fetch_artifact() {',
+    '  [ -z "$actual" ] || return 0',
+    '  work=$(mktemp -d "$releases/.incoming.XXXXXX")',
+    `  ${fetchCommand(artifact.url)}`,
+    '  actual=$(sha256sum "$work/artifact.tar.gz" | cut -d" " -f1)',
+    '  if [ -n "$expected" ] && [ "$actual" != "$expected" ]; then echo "sha256 mismatch for $shown: expected $expected, got $actual" >&2; exit 1; fi',
+    '}',
+  ];
+}
+
+/**
+ * A version already on the instance must come from the same artifact: its recorded sha256 is
+ * compared with the expected one (or, with none given, with the artifact's own, fetched).
+ */
+function sameArtifactLines(version: string): string[] {
+  return [
+    `if [ -f "$release/${COMPLETE}" ]; then`,
+    `  recorded=$(head -c 64 "$release/${COMPLETE}")`,
+    '  if [ -n "$recorded" ]; then',
+    '    if [ -z "$expected" ]; then fetch_artifact; fi',
+    '    if [ "$recorded" != "${expected:-$actual}" ]; then',
+    `      echo "version ${version} is already on this instance from a different artifact (sha256 $recorded; this deploy's is \${expected:-$actual}): a version names one artifact, so deploy this one under a new version" >&2`,
+    `      exit ${EXIT_ARTIFACT_CONFLICT}`,
+    '    fi',
+    '  fi',
+    'fi',
+  ];
 }
 
 function provisionLines(provision: NonNullable<SyncCodeInput['provision']>): string[] {
@@ -78,32 +130,24 @@ function provisionLines(provision: NonNullable<SyncCodeInput['provision']>): str
       `if ! $pm ${packages} >>${log} 2>&1; then echo "installing packages failed:" >&2; tail -n 20 ${log} >&2; exit 1; fi`,
     );
   }
-  for (const command of provision.commands) lines.push(`( ${command} ) >>${log} 2>&1 || { echo "bake command failed: ${command.replace(/["$`\\]/g, '\\$&')}" >&2; tail -n 20 ${log} >&2; exit 1; }`);
+  provision.commands.forEach((command, index) => {
+    const name = `bake-${index + 1}.sh`;
+    lines.push(
+      commandFileLine(name, command),
+      // Named by position, not quoted: a command may hold a secret, and its output is in the log.
+      `sh "$scratch/${name}" >>${log} 2>&1 || { status=$?; echo "bake.commands[${index}] failed (exit $status); the end of its output:" >&2; tail -n 20 ${log} >&2; exit 1; }`,
+    );
+  });
   return lines;
 }
 
-function placeReleaseLines(artifact: NonNullable<SyncCodeInput['artifact']>): string[] {
+function placeReleaseLines(): string[] {
   return [
     `if [ ! -f "$release/${COMPLETE}" ]; then`,
-    '  work=$(mktemp -d "$releases/.incoming.XXXXXX")',
-    '  trap \'rm -rf "$work"\' EXIT',
-    `  url=${shq(artifact.url)}`,
-    '  case "$url" in',
-    '    s3://*) aws s3 cp --only-show-errors "$url" "$work/artifact.tar.gz" ;;',
-    '    http://*|https://*) curl -fsSL --retry 3 -o "$work/artifact.tar.gz" "$url" ;;',
-    '    file://*) cp "${url#file://}" "$work/artifact.tar.gz" ;;',
-    '    *) echo "unsupported artifact URL: $url" >&2; exit 1 ;;',
-    '  esac',
-    ...(artifact.sha256
-      ? [
-          `  expected=${shq(artifact.sha256)}`,
-          '  actual=$(sha256sum "$work/artifact.tar.gz" | cut -d" " -f1)',
-          '  if [ "$actual" != "$expected" ]; then echo "sha256 mismatch for $url: expected $expected, got $actual" >&2; exit 1; fi',
-        ]
-      : []),
+    '  fetch_artifact',
     '  mkdir "$work/release"',
     '  tar -xzf "$work/artifact.tar.gz" -C "$work/release"',
-    `  touch "$work/release/${COMPLETE}"`,
+    `  printf '%s\\n' "$actual" >"$work/release/${COMPLETE}"`,
     '  rm -rf "$release"',
     '  mv "$work/release" "$release"',
     'fi',
