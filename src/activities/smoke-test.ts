@@ -10,6 +10,32 @@ export interface HealthObservation {
   detail: string;
 }
 
+/** The response header an app may report its version in, when its health body is not JSON. */
+export const VERSION_HEADER = 'x-app-version';
+
+/**
+ * The version an app reports: the `X-App-Version` header when present, else the top-level
+ * `version` field of a JSON body (`{"status":"ok","version":"1.4.2"}`). Undefined when neither.
+ */
+export function reportedVersion(headers: Headers, body: string): string | undefined {
+  const header = headers.get(VERSION_HEADER);
+  if (header !== null) return header.trim();
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const version = parsed && typeof parsed === 'object' ? (parsed as { version?: unknown }).version : undefined;
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function versionProblem(headers: Headers, body: string, expected: string): string | undefined {
+  const reported = reportedVersion(headers, body);
+  if (reported === undefined) return `does not report its version (a JSON body with a "version" field, or an X-App-Version header): ${body.slice(0, 200)}`;
+  // Exactly: deploying 2 must not pass against an instance serving 1.0.2, or whose id holds a 2.
+  return reported === expected ? undefined : `reports version ${JSON.stringify(reported)}, expected ${JSON.stringify(expected)}`;
+}
+
 /** One HTTP health check from the worker to an instance's private address. */
 export async function checkHealth(target: InstanceRef, input: SmokeTestInput, signal?: AbortSignal): Promise<HealthObservation> {
   const { port, path, expectedStatus, expectedBody, requireVersion } = input.healthCheck;
@@ -20,7 +46,7 @@ export async function checkHealth(target: InstanceRef, input: SmokeTestInput, si
     const problems = [
       response.status !== expectedStatus && `status ${response.status}, expected ${expectedStatus}`,
       expectedBody !== undefined && !body.includes(expectedBody) && `body lacks ${JSON.stringify(expectedBody)}`,
-      requireVersion && !body.includes(input.version) && `body does not report version ${input.version}: ${body.slice(0, 200)}`,
+      requireVersion && versionProblem(response.headers, body, input.version),
     ].filter(Boolean);
     return { instanceId: target.instanceId, ok: problems.length === 0, detail: problems.length ? `${url}: ${problems.join('; ')}` : `${url}: ok` };
   } catch (error) {
@@ -29,7 +55,8 @@ export async function checkHealth(target: InstanceRef, input: SmokeTestInput, si
 }
 
 /**
- * Checks every instance over HTTP — status, body, and the expected version — retrying each until
+ * Checks every instance over HTTP — status, body, and the expected version, compared exactly
+ * ({@link reportedVersion}) — retrying each until
  * it passes or the health check's timeout runs out, then fails (non-retryable) naming each
  * instance that never passed and what it answered.
  */

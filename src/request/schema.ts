@@ -96,7 +96,10 @@ export const HealthCheckSchema = z.strictObject({
   expectedStatus: z.number().int().min(100).max(599).default(200),
   /** A substring the body must contain, if any. */
   expectedBody: z.string().optional(),
-  /** Every check also requires the deployed version in the body. */
+  /**
+   * Every check also requires the app to report exactly the deployed version: as the top-level
+   * `version` field of a JSON body, or in an `X-App-Version` header.
+   */
   requireVersion: z.boolean().default(true),
   timeoutSeconds: seconds(60),
 });
