@@ -6,16 +6,23 @@ export interface ActivityDeps {
   /** Pause between polls of a slow AWS state (image, instance, command, target health). */
   pollIntervalMs: number;
   /**
-   * Asks Temporal whether the workflow that created a resource is still running (the reaper
-   * spares what a running deploy owns). Optional: without it, the reaper removes only what has
-   * expired or failed, never a resource whose owner it cannot check.
+   * Asks Temporal about the run that created a resource: the reaper removes only what a run of
+   * a hybrid-deploy workflow made and no longer needs. Without it, the reaper removes nothing.
    */
   temporal?: WorkflowLookup;
 }
 
-/** The status of one workflow run (`RUNNING`, `COMPLETED`, `FAILED`, …), or undefined when Temporal has no such run. */
+/** What Temporal knows of one workflow run. */
+export interface WorkflowRunFacts {
+  /** `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`, `TERMINATED`, `TIMED_OUT`, `CONTINUED_AS_NEW`. */
+  status: string;
+  /** The workflow type, e.g. `fullyImmutableDeploy`. */
+  type: string;
+}
+
+/** Looks a run up in Temporal; undefined when Temporal has no such run. */
 export interface WorkflowLookup {
-  status(workflowId: string, runId: string): Promise<string | undefined>;
+  run(workflowId: string, runId: string): Promise<WorkflowRunFacts | undefined>;
 }
 
 /** Production defaults: AWS states change over seconds to minutes; polling faster only burns API budget. */

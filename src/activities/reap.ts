@@ -2,19 +2,32 @@ import { DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { awsCall } from '../aws/errors';
-import type { ActivityDeps, WorkflowLookup } from './deps';
+import { clientToken } from '../aws/client-token';
+import type { ActivityDeps, WorkflowLookup, WorkflowRunFacts } from './deps';
 import { createTerminateInstances } from './terminate-instances';
-import { type ReapedResource, type ReapInput, type ReapOutput, Roles, TagKeys, tagValue } from '../contracts';
+import {
+  BUILDER_LAUNCH_STEP,
+  imageNameFor,
+  type ReapedResource,
+  type ReapInput,
+  type ReapOutput,
+  Roles,
+  RUN_WORKFLOW_TYPES,
+  TagKeys,
+  tagValue,
+} from '../contracts';
 
 /** Statuses of a run that will never again need what it created. */
 const CLOSED_BADLY = new Set(['FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
+const OUR_TYPES = new Set(Object.values(RUN_WORKFLOW_TYPES));
 
 /** A {@link WorkflowLookup} over a Temporal client: the worker's own connection. */
 export function workflowLookup(client: Client): WorkflowLookup {
   return {
-    async status(workflowId, runId) {
+    async run(workflowId, runId) {
       try {
-        return (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
+        const description = await client.workflow.getHandle(workflowId, runId).describe();
+        return { status: description.status.name, type: description.type };
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return undefined;
         throw error;
@@ -23,71 +36,91 @@ export function workflowLookup(client: Client): WorkflowLookup {
   };
 }
 
+/** The run that made a resource, proven: Temporal knows it as a hybrid-deploy run that is over. */
+type Proof = { owner: string; run: WorkflowRunFacts } | { spared: string };
+
 /**
- * The reaper's work in one region. Removes, among resources tagged by hybrid-deploy (of one app):
- * - instances whose `hybrid-deploy:expires-at` has passed (kept builders): terminated;
- * - builders with no expiry, older than `maxBuilderAgeHours`, whose deploy run is not running
- *   (orphans of a crashed or killed run): terminated;
- * - images left `failed`; images still `pending` whose run is not running; available images of a
- *   run that failed, was cancelled, terminated or timed out, unless an instance runs from them:
- *   deregistered.
- * Ownership is checked through `deps.temporal`; without it, nothing is removed on ownership
- * grounds. Reports every resource with the reason; a dry run removes nothing.
+ * The reaper's work in one region, among resources tagged by hybrid-deploy (of one app). A tag
+ * alone proves nothing (anyone can write one), so each candidate is first proven to be ours:
+ * its workflow id and run id are known to Temporal as a run of a hybrid-deploy workflow that is
+ * no longer running, and the resource is what that run made — a builder carries the ClientToken
+ * its run's builder launch had (set at launch, never writable later), an image carries the
+ * deterministic name of its run's image. Then it removes:
+ * - builders whose `hybrid-deploy:expires-at` has passed (kept for debugging): terminated;
+ * - builders with no expiry older than `maxBuilderAgeHours` (orphans of a crashed run): terminated;
+ * - images left `failed` or `pending`, and available images of a run that failed, was cancelled,
+ *   terminated or timed out, unless an instance runs from them: deregistered.
+ * Everything else is spared (and logged with the reason). A dry run removes nothing.
  */
 export function createReapExpired(deps: ActivityDeps) {
   const terminate = createTerminateInstances(deps);
   return async function reapExpired(input: ReapInput): Promise<ReapOutput> {
+    const { log } = Context.current();
     const ec2 = deps.clients.ec2(input.region);
     const now = Date.parse(input.now);
     const maxAgeMs = input.maxBuilderAgeHours * 3_600_000;
-    const statuses = new Map<string, Promise<string | undefined>>();
-    /** The status of the run that created a resource; 'unknown' when it cannot be checked. */
-    const ownerStatus = (tags: Image['Tags']): Promise<string | undefined> => {
+    const runs = new Map<string, Promise<WorkflowRunFacts | undefined>>();
+    const lookup = (workflowId: string, runId: string) => {
+      const key = `${workflowId}\u0000${runId}`;
+      if (!runs.has(key)) runs.set(key, deps.temporal!.run(workflowId, runId));
+      return runs.get(key)!;
+    };
+    /** Proves who made a resource, given what only that run could have made it look like. */
+    const prove = async (tags: Image['Tags'], madeBy: (workflowId: string, runId: string) => boolean): Promise<Proof> => {
       const workflowId = tagValue(tags, TagKeys.workflowId);
       const runId = tagValue(tags, TagKeys.runId);
-      if (!deps.temporal || !workflowId || !runId) return Promise.resolve('unknown');
-      const key = `${workflowId}\u0000${runId}`;
-      if (!statuses.has(key)) statuses.set(key, deps.temporal.status(workflowId, runId));
-      return statuses.get(key)!;
+      if (!deps.temporal) return { spared: 'this worker cannot ask Temporal who made it' };
+      if (!workflowId || !runId) return { spared: 'it names no workflow run' };
+      const owner = `${workflowId} run ${runId}`;
+      if (!madeBy(workflowId, runId)) return { spared: `it is not what ${owner} made (its tags say so, its launch does not)` };
+      const run = await lookup(workflowId, runId);
+      if (!run) return { spared: `Temporal has no run ${owner}` };
+      if (!OUR_TYPES.has(run.type)) return { spared: `${owner} is a ${run.type}, not a hybrid-deploy run` };
+      if (run.status === 'RUNNING') return { spared: `${owner} is still running` };
+      return { owner, run };
     };
-    const describeOwner = (status: string | undefined) => (status === undefined ? 'is unknown to Temporal' : `is ${status}`);
+    const spare = (kind: string, id: string, reason: string) => log.info('reaper spares a resource', { kind, id, region: input.region, reason });
     const appFilter = input.app ? [{ Name: `tag:${TagKeys.app}`, Values: [input.app] }] : [];
 
     const instances = await listInstances(ec2, appFilter);
     const removedInstances: ReapedResource[] = [];
     for (const instance of instances) {
       const tags = instance.Tags;
-      const owner = `${tagValue(tags, TagKeys.workflowId)} run ${tagValue(tags, TagKeys.runId)}`;
+      if (tagValue(tags, TagKeys.role) !== Roles.builder) continue;
       const expiresAt = tagValue(tags, TagKeys.expiresAt);
-      const entry = { kind: 'instance' as const, id: instance.InstanceId!, region: input.region, name: tagValue(tags, 'Name') };
-      if (expiresAt !== undefined) {
-        // Kept on purpose until then: never treated as an orphan before it expires.
-        if (!(Date.parse(expiresAt) <= now)) continue;
-        removedInstances.push({ ...entry, reason: `expired at ${expiresAt} (${tagValue(tags, TagKeys.role) ?? 'instance'} of ${owner})` });
+      const launched = instance.LaunchTime ? new Date(instance.LaunchTime).getTime() : now;
+      // Kept on purpose until its expiry; without one, young builders may belong to a slow bake.
+      if (expiresAt !== undefined ? !(Date.parse(expiresAt) <= now) : now - launched < maxAgeMs) continue;
+      const proof = await prove(tags, (workflowId, runId) => instance.ClientToken === clientToken({ workflowId, runId }, `${input.region}/${BUILDER_LAUNCH_STEP}/0`));
+      if ('spared' in proof) {
+        spare('instance', instance.InstanceId!, proof.spared);
         continue;
       }
-      if (tagValue(tags, TagKeys.role) !== Roles.builder) continue;
-      const launched = instance.LaunchTime ? new Date(instance.LaunchTime).getTime() : now;
-      if (now - launched < maxAgeMs) continue;
-      const status = await ownerStatus(tags);
-      if (status === 'RUNNING' || status === 'unknown') continue;
-      removedInstances.push({ ...entry, reason: `orphaned builder: launched ${new Date(launched).toISOString()}, its deploy ${owner} ${describeOwner(status)}` });
+      const entry = { kind: 'instance' as const, id: instance.InstanceId!, region: input.region, name: tagValue(tags, 'Name') };
+      removedInstances.push({
+        ...entry,
+        reason:
+          expiresAt !== undefined
+            ? `expired at ${expiresAt} (builder of ${proof.owner}, ${proof.run.status})`
+            : `orphaned builder: launched ${new Date(launched).toISOString()}, its deploy ${proof.owner} is ${proof.run.status}`,
+      });
     }
 
     const inUse = new Set(instances.map((i) => i.ImageId));
     const removedImages: ReapedResource[] = [];
     for (const image of await listImages(ec2, appFilter)) {
       const entry = { kind: 'image' as const, id: image.ImageId!, region: input.region, name: image.Name };
-      const owner = `${tagValue(image.Tags, TagKeys.workflowId)} run ${tagValue(image.Tags, TagKeys.runId)}`;
-      if (image.State === 'failed') {
-        removedImages.push({ ...entry, reason: `failed: ${image.StateReason?.Message ?? 'no reason given'}` });
+      const [app, version] = [tagValue(image.Tags, TagKeys.app), tagValue(image.Tags, TagKeys.version)];
+      const proof = await prove(image.Tags, (_workflowId, runId) => !!app && !!version && image.Name === imageNameFor(app, version, runId));
+      if ('spared' in proof) {
+        if (image.State !== 'available') spare('image', entry.id, proof.spared);
         continue;
       }
-      const status = await ownerStatus(image.Tags);
-      if (status === 'RUNNING' || status === 'unknown') continue;
-      if (image.State === 'pending') removedImages.push({ ...entry, reason: `left pending: its deploy ${owner} ${describeOwner(status)}` });
-      else if (image.State === 'available' && status !== undefined && CLOSED_BADLY.has(status) && !inUse.has(image.ImageId)) {
-        removedImages.push({ ...entry, reason: `made by a deploy that did not succeed: ${owner} ${describeOwner(status)}` });
+      const { owner, run } = proof;
+      if (image.State === 'failed') removedImages.push({ ...entry, reason: `failed: ${image.StateReason?.Message ?? 'no reason given'} (made by ${owner}, ${run.status})` });
+      else if (image.State === 'pending') removedImages.push({ ...entry, reason: `left pending: its deploy ${owner} is ${run.status}` });
+      else if (image.State === 'available' && CLOSED_BADLY.has(run.status) && !inUse.has(image.ImageId)) {
+        removedImages.push({ ...entry, reason: `made by a deploy that did not succeed: ${owner} is ${run.status}` });
       }
     }
 

@@ -34,6 +34,17 @@ export interface DeployRequest {
 }
 
 /**
+ * The workflow type each run kind starts (by name, so starting one needs no workflow code). The
+ * reaper removes only what a run of one of these types created.
+ */
+export const RUN_WORKFLOW_TYPES: Readonly<Record<RunKind, string>> = {
+  immutable: 'fullyImmutableDeploy',
+  partial: 'partiallyImmutableDeploy',
+  mutable: 'mutableDeploy',
+  bake: 'nightlyBake',
+};
+
+/**
  * The workflow id of a deploy — one running deploy per app and environment — or of a bake
  * (`bake/<app>/<env>`, which may run beside a deploy: it changes no fleet).
  */

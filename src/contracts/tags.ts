@@ -18,6 +18,13 @@ export const TagKeys = {
  */
 export const RESERVED_TAG_PREFIXES = ['hybrid-deploy:', 'aws:'] as const;
 
+/**
+ * The `step` a bake launches its builder with (see `LaunchInstancesInput.step`): part of the
+ * builder's ClientToken, which the reaper recomputes from the run's ids to prove that an instance
+ * is a builder that run launched (a tag can be written by anyone; a ClientToken only at launch).
+ */
+export const BUILDER_LAUNCH_STEP = 'builder';
+
 /** What a created resource is for. */
 export const Roles = { builder: 'builder', fleet: 'fleet', image: 'image' } as const;
 export type Role = (typeof Roles)[keyof typeof Roles];

@@ -1,4 +1,6 @@
-import { CreateImageCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateImageCommand, CreateTagsCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { clientToken } from '../../src/aws/client-token';
+import { imageNameFor } from '../../src/contracts';
 import { BASE_IMAGE_IDS, SUBNET_IDS } from '../../sandbox';
 import { deployArgs, leftovers, startDeployWorld, type CliRun, type DeployWorld } from '../helpers/deploy-world';
 import { failed, until } from '../helpers/outcomes';
@@ -56,21 +58,38 @@ describe('debugging without orphans: keepBuilderOnFailure and the reaper, throug
     const today = await reap(world, reapSpec);
     expect(today.removed).toEqual([]);
 
-    // 3. Orphans: a builder whose deploy Temporal never heard of, a failed image, and a builder whose deploy is still running.
+    // 3. Orphans, as a crashed run leaves them: a builder of a deploy that was terminated mid-bake (its
+    //    launch's ClientToken and tags), the image it failed to make, and a builder whose deploy still runs.
+    //    Beside them, a builder whose tags name a run Temporal never heard of: nothing proves it is ours.
     const ec2 = world.aws.ec2('us-east-1');
-    const ghostTags = (workflowId: string, runId: string) => [
-      { Key: 'hybrid-deploy:app', Value: APP }, { Key: 'hybrid-deploy:env', Value: env }, { Key: 'hybrid-deploy:role', Value: 'builder' },
+    const ownerTags = (workflowId: string, runId: string) => [
+      { Key: 'hybrid-deploy:app', Value: APP }, { Key: 'hybrid-deploy:env', Value: env }, { Key: 'hybrid-deploy:version', Value: '0.0.1' },
       { Key: 'hybrid-deploy:workflow-id', Value: workflowId }, { Key: 'hybrid-deploy:run-id', Value: runId },
     ];
-    const launch = async (tags: { Key: string; Value: string }[]) =>
-      (await ec2.send(new RunInstancesCommand({ ImageId: BASE_IMAGE_IDS['us-east-1'], MinCount: 1, MaxCount: 1, SubnetId: SUBNET_IDS['us-east-1'][0], TagSpecifications: [{ ResourceType: 'instance', Tags: tags }] }))).Instances![0].InstanceId!;
-    const orphan = await launch(ghostTags(`deploy/${APP}/${env}-crashed`, '00000000-0000-0000-0000-000000000000'));
+    const launchBuilder = async (workflowId: string, runId: string) =>
+      (
+        await ec2.send(
+          new RunInstancesCommand({
+            ImageId: BASE_IMAGE_IDS['us-east-1'], MinCount: 1, MaxCount: 1, SubnetId: SUBNET_IDS['us-east-1'][0],
+            ClientToken: clientToken({ workflowId, runId }, 'us-east-1/builder/0'),
+            TagSpecifications: [{ ResourceType: 'instance', Tags: [...ownerTags(workflowId, runId), { Key: 'hybrid-deploy:role', Value: 'builder' }] }],
+          }),
+        )
+      ).Instances![0].InstanceId!;
+    const idle = `${world.taskQueue}-idle`;
+    const crashed = await world.client.workflow.start('fullyImmutableDeploy', { taskQueue: idle, workflowId: `deploy/${APP}/${env}-crashed`, args: [] });
+    await crashed.terminate('the worker crashed for good');
+    const orphan = await launchBuilder(crashed.workflowId, crashed.firstExecutionRunId);
+    const ghost = await launchBuilder(`deploy/${APP}/${env}-ghost`, '00000000-0000-0000-0000-000000000000');
     // A deploy that is running (started on a task queue no worker polls: it stays RUNNING).
-    const running = await world.client.workflow.start('fullyImmutableDeploy', { taskQueue: `${world.taskQueue}-idle`, workflowId: `deploy/${APP}/${env}-running`, args: [] });
-    const owned = await launch(ghostTags(running.workflowId, running.firstExecutionRunId));
+    const running = await world.client.workflow.start('fullyImmutableDeploy', { taskQueue: idle, workflowId: `deploy/${APP}/${env}-running`, args: [] });
+    const owned = await launchBuilder(running.workflowId, running.firstExecutionRunId);
     await world.sandbox.control.failNextImage({ message: 'Client.InternalError: snapshot failed' });
     const { ImageId: failedImage } = await ec2.send(
-      new CreateImageCommand({ InstanceId: builder, Name: `hybrid-deploy/${APP}/0.0.1/orphan`, NoReboot: true, TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'hybrid-deploy:app', Value: APP }, { Key: 'hybrid-deploy:env', Value: env }, { Key: 'hybrid-deploy:role', Value: 'image' }] }] }),
+      new CreateImageCommand({
+        InstanceId: builder, Name: imageNameFor(APP, '0.0.1', crashed.firstExecutionRunId), NoReboot: true,
+        TagSpecifications: [{ ResourceType: 'image', Tags: [...ownerTags(crashed.workflowId, crashed.firstExecutionRunId), { Key: 'hybrid-deploy:role', Value: 'image' }] }],
+      }),
     );
     await until('the image to fail', async () => ((await world.sandbox.control.resources()).images.find((i) => i.id === failedImage)?.state === 'failed' ? true : undefined));
 
@@ -80,32 +99,78 @@ describe('debugging without orphans: keepBuilderOnFailure and the reaper, throug
       const expected = [`image ${failedImage} us-east-1`, `instance ${builder} us-east-1`, `instance ${orphan} us-east-1`].sort();
       const states = async () => {
         const r = await world.sandbox.control.resources();
-        return [builder, orphan, owned].map((id) => r.instances.find((i) => i.id === id)?.state).concat([String(r.images.find((i) => i.id === failedImage)?.deregistered)]);
+        return [builder, orphan, owned, ghost].map((id) => r.instances.find((i) => i.id === id)?.state).concat([String(r.images.find((i) => i.id === failedImage)?.deregistered)]);
       };
       const statesBefore = await states();
-      expect(statesBefore).toEqual(['stopped', expect.stringMatching(/^(pending|running)$/), expect.stringMatching(/^(pending|running)$/), 'false']);
+      const live = expect.stringMatching(/^(pending|running)$/);
+      expect(statesBefore).toEqual(['stopped', live, live, live, 'false']);
       const dry = await reap(world, reapSpec, '--dry-run', '--now', future);
       expect({ dryRun: dry.dryRun, removed: summary(dry) }).toEqual({ dryRun: true, removed: expected });
       expect(await states()).toEqual(statesBefore);
 
-      // 5. For real: the expired builder and the orphans go, each with its reason; the running deploy's builder stays.
+      // 5. For real: the expired builder and the proven orphans go, each with its reason; the running
+      //    deploy's builder and the unprovable ghost stay.
       const report = await reap(world, reapSpec, '--now', future);
       expect(summary(report)).toEqual(expected);
       const reasons = Object.fromEntries(report.removed.map((r: any) => [r.id, r.reason]));
-      expect(reasons[builder]).toMatch(/^expired at \S+ \(builder of deploy\/example-app\/keep\S+ run \S+\)$/);
-      expect(reasons[orphan]).toMatch(/^orphaned builder: launched \S+, its deploy deploy\/example-app\/\S+-crashed run 0{8}-\S+ is unknown to Temporal$/);
-      expect(reasons[failedImage!]).toBe('failed: Client.InternalError: snapshot failed');
-      expect(await states()).toEqual(['terminated', 'terminated', 'running', 'true']);
+      expect(reasons[builder]).toMatch(/^expired at \S+ \(builder of deploy\/example-app\/keep\S+ run \S+, FAILED\)$/);
+      expect(reasons[orphan]).toMatch(/^orphaned builder: launched \S+, its deploy deploy\/example-app\/\S+-crashed run \S+ is TERMINATED$/);
+      expect(reasons[failedImage!]).toMatch(/^failed: Client\.InternalError: snapshot failed \(made by \S+-crashed run \S+, TERMINATED\)$/);
+      expect(await states()).toEqual(['terminated', 'terminated', 'running', 'running', 'true']);
 
-      // 6. Once the running deploy has closed, its builder is an orphan too.
+      // 6. Once the running deploy has closed, its builder is an orphan too; the ghost is never proven.
       await running.terminate('test over');
       const last = await reap(world, reapSpec, '--now', future);
       expect(summary(last)).toEqual([`instance ${owned} us-east-1`]);
       expect(last.removed[0].reason).toMatch(/its deploy \S+-running run \S+ is TERMINATED$/);
-      expect(await leftovers(world, env)).toEqual({ instances: [], images: [], workflows: [] });
+      expect(await leftovers(world, env)).toEqual({ instances: [ghost], images: [], workflows: [] });
     } finally {
       await running.terminate().catch(() => undefined);
-      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [builder, orphan, owned] })).catch(() => undefined);
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [builder, orphan, owned, ghost] })).catch(() => undefined);
+    }
+  });
+
+  it('never takes a live fleet down because of a tag: only what its own runs made is reaped', async () => {
+    const env = world.uniqueEnv('fleet');
+    const spec = world.spec((s) => {
+      s.regions = ['us-east-1'];
+      delete s.regionSettings['us-west-2'];
+      s.regionSettings['us-east-1'].desiredCount = 1;
+    });
+    // The attack of the issue, through a spec: refused before anything starts.
+    const tagged = world.spec((s) => (s.tags = { 'hybrid-deploy:expires-at': '2000-01-01T00:00:00Z' }));
+    const refused = await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.0', spec: tagged }));
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout).problems).toEqual([expect.objectContaining({ path: 'tags.hybrid-deploy:expires-at' })]);
+
+    // The same tags written by hand on a live fleet (and a forged "builder" carrying a real run's tags) change nothing.
+    const deployed = await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.0', spec }));
+    expect(deployed.code).toBe(0);
+    const { instances } = await world.sandbox.control.resources();
+    const fleet = instances.filter((i) => i.tags['hybrid-deploy:env'] === env && i.tags['hybrid-deploy:role'] === 'fleet' && i.state === 'running');
+    expect(fleet).toHaveLength(1);
+    const ec2 = world.aws.ec2('us-east-1');
+    const expired = [{ Key: 'hybrid-deploy:expires-at', Value: '2000-01-01T00:00:00Z' }];
+    await ec2.send(new CreateTagsCommand({ Resources: [fleet[0].id], Tags: [...expired, { Key: 'hybrid-deploy:role', Value: 'builder' }] }));
+    const forged = (
+      await ec2.send(
+        new RunInstancesCommand({
+          ImageId: BASE_IMAGE_IDS['us-east-1'], MinCount: 1, MaxCount: 1,
+          TagSpecifications: [
+            { ResourceType: 'instance', Tags: Object.entries(fleet[0].tags).filter(([k]) => k !== 'hybrid-deploy:role').map(([Key, Value]) => ({ Key, Value })).concat(expired, [{ Key: 'hybrid-deploy:role', Value: 'builder' }]) },
+          ],
+        }),
+      )
+    ).Instances![0].InstanceId!;
+    try {
+      const report = await reap(world, world.spec(), '--now', new Date(Date.now() + 48 * HOUR).toISOString());
+      expect(report.removed.filter((r: any) => r.id === fleet[0].id || r.id === forged)).toEqual([]);
+      const after = (await world.sandbox.control.resources()).instances;
+      expect([fleet[0].id, forged].map((id) => after.find((i) => i.id === id)?.state)).toEqual(['running', expect.stringMatching(/^(pending|running)$/)]);
+      expect(await world.servedVersion('us-east-1')).toBe('1.0.0');
+    } finally {
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [forged] })).catch(() => undefined);
+      await world.clearInstances();
     }
   });
 
