@@ -4,6 +4,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createActivities, type ActivityDeps } from './activities';
 import { workflowLookup } from './activities/reap';
 import { pinnedDeploymentOptions, type WorkerVersion } from './worker-versioning';
+import { sealingDataConverter, SealingCodec } from './codec';
 
 /** What a deploy worker needs; the production entry point and the tests fill it in. */
 export interface DeployWorkerOptions {
@@ -11,6 +12,11 @@ export interface DeployWorkerOptions {
   namespace?: string;
   taskQueue: string;
   activityDeps: ActivityDeps;
+  /**
+   * The payload codec (the one the CLI uses: same keys), so secrets are sealed in history. Without
+   * it nothing is sealed, and a sealed payload fails loudly, naming the key it needs.
+   */
+  codec?: SealingCodec;
   /** A prebuilt workflow bundle (production); without it the workflows are bundled at start. */
   workflowBundlePath?: string;
   /** The Worker Deployment version this worker serves, its workflows pinned to it; unversioned when omitted. */
@@ -36,6 +42,7 @@ export async function createDeployWorker(options: DeployWorkerOptions): Promise<
     ...(bundle && existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({ ...options.activityDeps, temporal }),
     ...(options.version ? { workerDeploymentOptions: pinnedDeploymentOptions(options.version) } : {}),
+    dataConverter: sealingDataConverter(options.codec ?? new SealingCodec({ keys: [], source: 'the worker was given no codec keys' })),
     shutdownGraceTime: '10 seconds',
     // After a worker dies, the server first offers a workflow's next task to the dead worker's
     // sticky queue and waits this long before any worker may take it (SDK default 10 s). Deploy

@@ -15,10 +15,26 @@ export const DEFAULT_NAMESPACE = 'default';
 export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): ClientConnectConfig & { address: string; namespace: string } {
   const overrideEnvVars: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) overrideEnvVars[key] = value;
-  const config = loadClientConnectConfig({ overrideEnvVars });
+  let config: ClientConnectConfig;
+  try {
+    config = loadClientConnectConfig({ overrideEnvVars });
+  } catch (error) {
+    throw new Error(profileProblem(error, env));
+  }
   return {
     ...config,
     address: config.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS,
     namespace: config.namespace ?? DEFAULT_NAMESPACE,
   };
+}
+
+/**
+ * What is wrong with the profile file, without its content: a TOML error quotes the lines around
+ * the fault, and those hold API keys. Only the parser's first line and the position are kept.
+ */
+function profileProblem(error: unknown, env: NodeJS.ProcessEnv): string {
+  const { line, column } = error as { line?: number; column?: number };
+  const [first] = String((error as Error)?.message ?? error).split('\n');
+  const file = env.TEMPORAL_CONFIG_FILE ?? 'the Temporal profile file';
+  return `${file} cannot be used: ${first}${line !== undefined ? ` (line ${line}, column ${column})` : ''}`;
 }

@@ -4,6 +4,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createAwsClients } from './aws/clients';
 import { rateLimitsFromEnv } from './aws/rate-limit';
 import { DEFAULT_POLL_INTERVAL_MS } from './activities/deps';
+import { codecFromEnv } from './codec';
 import { createDeployWorker, DEFAULT_WORKFLOW_BUNDLE } from './deploy-worker';
 import { TASK_QUEUE } from './task-queue';
 import { loadTemporalSettings } from './temporal-settings';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   // HYBRID_DEPLOY_DEPLOYMENT_NAME (and HYBRID_DEPLOY_BUILD_ID) make this a versioned worker whose
   // deploys are pinned to its build; unset, it runs unversioned. Checked before connecting, too.
   const version = workerVersionFromEnv(process.env, workflowBundlePath);
+  // The codec keys (HYBRID_DEPLOY_CODEC_KEYS or _FILE), the same as the CLI's: secrets stay sealed in history.
+  const codec = codecFromEnv(process.env);
   const { connectionOptions, address, namespace } = loadTemporalSettings();
   const connection = await NativeConnection.connect({ ...connectionOptions, address });
   const clients = createAwsClients({ rateLimits });
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
     namespace,
     taskQueue: process.env.HYBRID_DEPLOY_TASK_QUEUE ?? TASK_QUEUE,
     activityDeps: { clients, pollIntervalMs },
+    codec,
     workflowBundlePath,
     version,
   });

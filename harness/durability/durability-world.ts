@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { stringify as toYaml } from 'yaml';
 import { startSandbox, type RunningSandbox, type Timings } from '../../sandbox';
 import { startTemporalDevServer, type TemporalDevServer, type TemporalDevServerOptions } from '../stack/temporal-dev-server';
+import { codecOf, newCodecKeys } from '../stack/codec-keys';
 import { exec } from '../../src/cli/exec';
 import type { Procedure } from '../../src/contracts';
 import { spawnWorker, type WorkerProcess, type WorkerProcessOptions } from './worker-process';
@@ -19,6 +20,11 @@ export const DURABILITY_TIMINGS: Partial<Timings> = { imageCreateMs: 4_000, imag
 
 /** Seconds between heartbeats before Temporal declares a (killed) worker's activity lost and retries it. */
 export const HEARTBEAT_SECONDS = 3;
+
+/** The payload codec keys of every world of this process: its CLI client and its worker children seal with them. */
+export const CODEC_KEYS = newCodecKeys('durability');
+/** A client of a world's codec, for another Temporal server (the restart scenario's). */
+export const worldDataConverter = () => codecOf(CODEC_KEYS).dataConverter;
 
 export interface DurabilityWorldOptions {
   /** An existing dev server (jest's global one); omitted → start an in-memory one and stop it on close. */
@@ -83,7 +89,7 @@ export class DurabilityWorld {
       }
       const address = options.temporalAddress ?? ownServer!.address;
       const connection = await Connection.connect({ address });
-      const client = new Client({ connection, namespace: 'default' });
+      const client = new Client({ connection, namespace: 'default', dataConverter: worldDataConverter() });
       const log = options.log ?? (() => undefined);
       return new DurabilityWorld(sandbox, address, client, connection, ownServer, workDir, `durability-${randomUUID()}`, log, options.workers ?? 1);
     } catch (error) {
@@ -126,7 +132,7 @@ export class DurabilityWorld {
    * world's server); `extra` adds environment (e.g. a worker deployment version) or another bundle.
    */
   spawnWorker(temporalAddress = this.temporalAddress, taskQueue = this.taskQueue, extra: Partial<WorkerProcessOptions> = {}): WorkerProcess {
-    const worker = spawnWorker({ temporalAddress, awsEndpoint: this.sandbox.endpoint, taskQueue, logFile: join(this.workDir, 'workers.log'), ...extra });
+    const worker = spawnWorker({ temporalAddress, awsEndpoint: this.sandbox.endpoint, taskQueue, logFile: join(this.workDir, 'workers.log'), ...extra, env: { HYBRID_DEPLOY_CODEC_KEYS: CODEC_KEYS, ...extra.env } });
     this.workers.push(worker);
     return worker;
   }

@@ -7,6 +7,7 @@ import { resumptionAfter } from './history';
 import { waitForPhase, type CrashPhase } from './phases';
 import { round, type DeployChain, type Outcome } from './scenarios';
 import type { WorkerProcess } from './worker-process';
+import { worldDataConverter } from './durability-world';
 
 /** Something taken down and brought back while a deploy runs: the Temporal server, its database… */
 export interface RestartTarget {
@@ -133,7 +134,7 @@ export async function runServerRestart(chain: DeployChain, options: Omit<Restart
   let server: TemporalDevServer | undefined = await startTemporalDevServer(serverOptions);
   const address = server.address;
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter: worldDataConverter() });
   const taskQueue = `${world.taskQueue}-restart`;
   let workers = [world.spawnWorker(address, taskQueue)];
   try {

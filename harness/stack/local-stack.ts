@@ -4,6 +4,9 @@ import { firstLine, startProcess, type StackProcess } from './child';
 import { preferredOrFreePort } from './free-port';
 import { packageRoot } from '../../src/package-root';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
+import { ensureCodecKeyFile } from './codec-keys';
+import { codecFromEnv } from '../../src/codec';
+import { startCodecServer } from '../../src/codec/server';
 
 /** What the sandbox prints first: where it is and its load balancers' URLs. */
 export interface SandboxHello {
@@ -47,11 +50,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const part of started.reverse()) await part.stop().catch(() => undefined);
   };
   try {
+    // Secrets in workflow history are sealed with the stack's own key; the Web UI decodes them
+    // through a codec endpoint on this machine.
+    const codecKeyFile = ensureCodecKeyFile(join(stateDir, 'codec-keys'));
+    const uiPort = await preferredOrFreePort(8233);
+    const codecServer = await startCodecServer(codecFromEnv({ HYBRID_DEPLOY_CODEC_KEY_FILE: codecKeyFile }), {
+      allowedOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
+    });
+    started.push({ stop: () => codecServer.close() });
     const temporal = await startTemporalDevServer({
       dbFile: join(stateDir, 'temporal.sqlite'),
       ui: true,
       port: await preferredOrFreePort(7233),
-      uiPort: await preferredOrFreePort(8233),
+      uiPort,
+      uiCodecEndpoint: codecServer.url,
       logFile: join(logDir, 'temporal.log'),
     });
     started.push(temporal);
@@ -70,6 +82,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,
       TEMPORAL_UI_URL: temporal.uiUrl,
+      HYBRID_DEPLOY_CODEC_KEY_FILE: codecKeyFile,
       AWS_ENDPOINT_URL: sandbox.endpoint,
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',
@@ -77,6 +90,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // The sandbox's `fast` profile moves in fractions of a second; AWS's default 5 s polls would dominate.
       HYBRID_DEPLOY_POLL_INTERVAL_MS: '250',
     };
+    delete env.HYBRID_DEPLOY_CODEC_KEYS; // the stack's key file, not a key of the caller's shell
     const workerLog = openSync(join(logDir, 'worker.log'), 'a');
     const worker: StackProcess = startProcess('worker', process.execPath, [join(root, 'dist', 'src', 'worker.js')], {
       stdio: ['ignore', workerLog, workerLog],

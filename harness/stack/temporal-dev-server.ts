@@ -15,6 +15,8 @@ export interface TemporalDevServerOptions {
   /** gRPC frontend port; a free port when omitted. */
   port?: number;
   uiPort?: number;
+  /** A codec endpoint the Web UI decodes payloads with (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   /** Where the server's own output goes (it is noisy); defaults to ignoring it. */
   logFile?: string;
   /** Dynamic config values (`--dynamic-config-value KEY=JSON`), e.g. `{ 'matching.wv.VersionDrainageStatusRefreshInterval': '1s' }`. */
@@ -51,6 +53,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
     '--metrics-port', String(await freePort()),
     '--log-level', 'warn',
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ...(uiPort && options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...DEPLOY_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { bakeCommand } from './commands/bake';
 import { cancelCommand } from './commands/cancel';
+import { codecServerCommand } from './commands/codec-server';
 import { deployCommand } from './commands/deploy';
 import { reapCommand } from './commands/reap';
 import { sandboxCommand } from './commands/sandbox';
@@ -64,7 +65,7 @@ function buildProgram(ctx: CommandContext): Command {
     );
   // --json and --debug belong to the program, so every command has them and they may come anywhere on the line.
   for (const option of globalOptions()) program.addOption(option);
-  for (const command of [deployCommand(ctx), bakeCommand(ctx), statusCommand(ctx), cancelCommand(ctx), reapCommand(ctx), sandboxCommand(ctx), workerVersionCommand(ctx)]) {
+  for (const command of [deployCommand(ctx), bakeCommand(ctx), statusCommand(ctx), cancelCommand(ctx), reapCommand(ctx), sandboxCommand(ctx), workerVersionCommand(ctx), codecServerCommand(ctx)]) {
     // Subcommands made with `new Command` inherit nothing: give each the program's error and output handling.
     command.copyInheritedSettings(program);
     // The emulator exits with its own code; every other command with the table's.

@@ -1,4 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
+import { clientSealsSecrets, CODEC_KEYS_ENV, CodecKeyError, codecFromEnv, sealingDataConverter, type SealingCodec } from '../codec';
+import { urlCarriesSecret } from '../contracts/redact';
 import { loadTemporalSettings } from '../temporal-settings';
 import { CliError, ErrorCode, Fault } from './errors';
 import { ExitCode } from './exit-codes';
@@ -30,9 +32,34 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv): ReturnType<typeof lo
   }
 }
 
-/** Connects a {@link Client} from the environment's Temporal settings; unreachable → exit 4. */
+/** The payload codec from the environment's codec keys; a bad key configuration is the user's to fix (exit 2). */
+export function loadCodec(env: NodeJS.ProcessEnv): SealingCodec {
+  try {
+    return codecFromEnv(env);
+  } catch (error) {
+    if (!(error instanceof CodecKeyError)) throw error;
+    throw new CliError(ErrorCode.INVALID_INPUT, `the codec keys are invalid: ${error.message}`, { exitCode: ExitCode.INVALID_INPUT, fault: Fault.USER, cause: error });
+  }
+}
+
+/**
+ * Refuses to send a secret-bearing artifact URL (a presigned URL's query, say) through a client
+ * that would store it in clear in workflow history. Checked before anything starts: exit 2.
+ */
+export function requireSealing(client: Client, artifactUrl: string, flag = '--artifact'): void {
+  if (!urlCarriesSecret(artifactUrl) || clientSealsSecrets(client)) return;
+  throw new CliError(
+    ErrorCode.INVALID_INPUT,
+    `${flag}: the URL carries a query string (a presigned URL's signature?), which would be readable in workflow history: ` +
+      `set ${CODEC_KEYS_ENV} (or HYBRID_DEPLOY_CODEC_KEY_FILE) so it travels encrypted, or use an s3:// URL (fetched with the instance role); nothing was started`,
+    { exitCode: ExitCode.INVALID_INPUT, fault: Fault.USER },
+  );
+}
+
+/** Connects a {@link Client} from the environment's Temporal settings and codec keys; unreachable → exit 4. */
 export async function connectClient(env: NodeJS.ProcessEnv, options: ConnectClientOptions = {}): Promise<TemporalConnection> {
   const { connectionOptions, address, namespace } = loadTemporalConfig(env);
+  const codec = loadCodec(env);
   let connection: Connection;
   try {
     connection = await Connection.connect({
@@ -45,7 +72,7 @@ export async function connectClient(env: NodeJS.ProcessEnv, options: ConnectClie
   } catch (error) {
     throw unreachable(address, error);
   }
-  const client = new Client({ connection, namespace });
+  const client = new Client({ connection, namespace, dataConverter: sealingDataConverter(codec) });
   return { client, namespace, close: () => connection.close() };
 }
 

@@ -21,6 +21,7 @@ describe('the smoke test version check', () => {
   const check = async (version: string, served: typeof answer) => {
     answer = served;
     const input: SmokeTestInput = {
+      region: 'us-east-1',
       targets: [{ instanceId: 'i-0123456789abcdef2', privateIp: '127.0.0.1' }],
       healthCheck: { port, path: '/health', expectedStatus: 200, requireVersion: true, timeoutSeconds: 5 },
       version,

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { type Client, type Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, type Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NativeConnection, Worker } from '@temporalio/worker';
@@ -14,6 +14,7 @@ import { createAwsClients, type AwsClients } from '../../src/aws/clients';
 import { createDeployWorker } from '../../src/deploy-worker';
 import { exec } from '../../src/cli/exec';
 import { connectTestClient, connectTestWorker, testTemporalAddress, uniqueTaskQueue } from './temporal';
+import { codecOf, newCodecKeys } from '../../harness/stack/codec-keys';
 
 const ROOT = join(__dirname, '..', '..');
 export { EXAMPLE_SPEC_FILE as EXAMPLE_SPEC } from '../../examples/example-app';
@@ -33,6 +34,8 @@ export interface DeployWorldOptions {
   maxInstances?: number;
   /** Start without a worker (e.g. to prove invalid input never reaches one). */
   worker?: boolean;
+  /** The payload codec keys of the worker and the CLI (`id=base64key`, oldest first); default a fresh key; `''`: none. */
+  codecKeys?: string;
 }
 
 /**
@@ -42,7 +45,10 @@ export interface DeployWorldOptions {
  */
 export interface DeployWorld {
   sandbox: RunningSandbox;
+  /** A client with the world's codec: what the CLI uses, so it reads what the worker sealed. */
   client: Client;
+  /** The codec keys the worker and the CLI share (`HYBRID_DEPLOY_CODEC_KEYS` form). */
+  codecKeys: string;
   taskQueue: string;
   aws: AwsClients;
   /** Runs the CLI as a user would, against this world. */
@@ -81,7 +87,10 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
     ...(options.maxInstances ? { config: { ...DEFAULT_SANDBOX_CONFIG, maxInstances: options.maxInstances } } : {}),
   });
   const taskQueue = uniqueTaskQueue('deploy');
-  const { client, connection } = await connectTestClient();
+  const { connection } = await connectTestClient();
+  const codecKeys = options.codecKeys ?? newCodecKeys('test');
+  const { codec, dataConverter } = codecOf(codecKeys);
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   const aws = createAwsClients({ endpoint: sandbox.endpoint });
   let workerConnection: NativeConnection | undefined;
   let worker: Worker | undefined;
@@ -92,6 +101,7 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
       connection: workerConnection,
       taskQueue,
       activityDeps: { clients: aws, pollIntervalMs: 100 },
+      codec,
     });
     running = worker.run();
   }
@@ -103,6 +113,7 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
   return {
     sandbox,
     client,
+    codecKeys,
     taskQueue,
     aws,
     async cli(args) {
@@ -111,7 +122,7 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
       const code = await exec([...args, ...(args[0] === 'deploy' ? ['--task-queue', taskQueue] : [])], {
         stdout: (s) => (stdout += s),
         stderr: (s) => (stderr += s),
-        env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: 'default' },
+        env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: 'default', HYBRID_DEPLOY_CODEC_KEYS: codecKeys },
         connect: async () => {
           temporalConnects++;
           return client;

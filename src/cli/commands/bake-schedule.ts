@@ -9,6 +9,7 @@ import { taskQueueOf } from '../options';
 import type { CommandOutput } from '../results';
 import { DEPLOY_WORKFLOWS, startingSearchAttributes } from '../workflow-start';
 import type { RunFlags } from './deploy';
+import { requireSealing } from '../temporal';
 
 /** The schedule's id: one nightly bake per app and environment. */
 export function bakeScheduleId(app: string, env: string): string {
@@ -19,6 +20,7 @@ export function bakeScheduleId(app: string, env: string): string {
 export async function scheduleBake(ctx: CommandContext, request: DeployRequest, schedule: BakeSchedule, flags: RunFlags): Promise<CommandOutput> {
   const scheduleId = bakeScheduleId(request.spec.app, request.env);
   const { client, namespace } = await ctx.temporal();
+  requireSealing(client, request.artifact.url);
   const created = await upsertSchedule(client, scheduleOptions(scheduleId, request, schedule, taskQueueOf(flags.taskQueue, ctx.env)));
   let nextRuns: string[];
   try {

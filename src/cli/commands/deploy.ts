@@ -7,6 +7,7 @@ import { Flags, readFlags, taskQueueOf, type RawFlags } from '../options';
 import type { CommandOutput, DeployTarget, RunLink } from '../results';
 import { waitForDeploy } from '../wait-for-deploy';
 import { startDeploy } from '../workflow-start';
+import { requireSealing } from '../temporal';
 
 /** What `deploy` and `bake` share once their request is built: follow it or not, and where. */
 export interface RunFlags {
@@ -43,6 +44,7 @@ export async function runDeploy(ctx: CommandContext, request: DeployRequest, fla
   const target: DeployTarget = { procedure: request.procedure, app: request.spec.app, env: request.env, version: request.version };
   const workflowId = deployWorkflowId(target.app, target.env, target.procedure);
   const { client, namespace } = await ctx.temporal();
+  requireSealing(client, request.artifact.url);
   const uiUrl = (runId: string) => ctx.uiUrl(namespace, workflowId, runId);
   const handle = await startDeploy(client, request, taskQueueOf(flags.taskQueue, ctx.env), uiUrl);
   const link: RunLink = { workflowId, runId: handle.firstExecutionRunId, uiUrl: uiUrl(handle.firstExecutionRunId) };
