@@ -31,9 +31,11 @@ export class CodecKeyError extends Error {
 
 /** Parses key entries (`id=base64` or `id base64`, one per line or comma). */
 export function parseCodecKeys(text: string, source: string): CodecKeyring {
+  // Comments end at the line's end (they may hold commas); then entries split on lines and commas.
   const entries = text
-    .split(/[\n,]/)
-    .map((line) => line.replace(/#.*$/, '').trim())
+    .split('\n')
+    .flatMap((line) => line.replace(/#.*$/, '').split(','))
+    .map((entry) => entry.trim())
     .filter(Boolean);
   const keys: CodecKey[] = [];
   entries.forEach((entry, index) => {

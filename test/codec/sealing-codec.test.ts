@@ -57,6 +57,12 @@ describe('the sealing payload codec', () => {
     expect((await none.encode([payload]))[0]).toBe(payload);
   });
 
+  it('reads a key file with comments, oldest first', () => {
+    const [a, b] = [key('2026-01'), key('2027-01')];
+    const ring = parseCodecKeys(`# codec keys, oldest first; the last one encrypts.\n${a}\n\n${b.replace('=', ' ')}  # rotated in 2027, see the runbook\n`, 'keys');
+    expect(ring.keys.map((k) => k.id)).toEqual(['2026-01', '2027-01']);
+  });
+
   it('refuses malformed keys without printing them', () => {
     for (const [keys, message] of [
       ['k1=c2hvcnQ=', /32 bytes/],
