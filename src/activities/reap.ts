@@ -19,7 +19,7 @@ import {
 
 /** Statuses of a run that will never again need what it created. */
 const CLOSED_BADLY = new Set(['FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
-const OUR_TYPES = new Set(Object.values(RUN_WORKFLOW_TYPES));
+const OUR_TYPES: ReadonlySet<string> = new Set(Object.values(RUN_WORKFLOW_TYPES));
 
 /** A {@link WorkflowLookup} over a Temporal client: the worker's own connection. */
 export function workflowLookup(client: Client): WorkflowLookup {

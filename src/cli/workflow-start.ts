@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithStartDetails, type WorkflowStartOptions } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { deploySearchAttributes, deployWorkflowId, type DeployRequest, type RunKind } from '../contracts';
+import { deploySearchAttributes, deployWorkflowId, RUN_WORKFLOW_TYPES, type DeployRequest, type RunKind } from '../contracts';
 import type * as workflows from '../workflows';
 import type { DeployResult } from '../workflows/messages';
 import { CliError, ErrorCode, Fault, temporalError } from './errors';
@@ -16,12 +16,7 @@ type DeployWorkflowName = { [K in WorkflowName]: Workflows[K] extends (request: 
  * module's exports and their signature, so renaming a workflow or changing its input breaks the
  * build here rather than a deploy at run time.
  */
-export const DEPLOY_WORKFLOWS = {
-  immutable: 'fullyImmutableDeploy',
-  partial: 'partiallyImmutableDeploy',
-  mutable: 'mutableDeploy',
-  bake: 'nightlyBake',
-} as const satisfies Record<RunKind, DeployWorkflowName>;
+export const DEPLOY_WORKFLOWS = RUN_WORKFLOW_TYPES satisfies Record<RunKind, DeployWorkflowName>;
 
 /** Starts a workflow by its exported name; its arguments and result are typed by the workflow function. */
 export function startWorkflow<K extends WorkflowName>(client: Client, name: K, options: WorkflowStartOptions<Workflows[K]>): Promise<WorkflowHandleWithStartDetails<Workflows[K]>> {

@@ -37,12 +37,12 @@ export interface DeployRequest {
  * The workflow type each run kind starts (by name, so starting one needs no workflow code). The
  * reaper removes only what a run of one of these types created.
  */
-export const RUN_WORKFLOW_TYPES: Readonly<Record<RunKind, string>> = {
+export const RUN_WORKFLOW_TYPES = {
   immutable: 'fullyImmutableDeploy',
   partial: 'partiallyImmutableDeploy',
   mutable: 'mutableDeploy',
   bake: 'nightlyBake',
-};
+} as const satisfies Record<RunKind, string>;
 
 /**
  * The workflow id of a deploy — one running deploy per app and environment — or of a bake

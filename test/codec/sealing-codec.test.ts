@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { codecFromEnv, CodecKeyError, parseCodecKeys, SealingCodec, UnsealError } from '../../src/codec';
+import { codecFromEnv, CodecKeyError, parseCodecKeys, type SealingCodec, UnsealError } from '../../src/codec';
 import { startCodecServer } from '../../src/codec/server';
 
 const key = (id: string) => `${id}=${randomBytes(32).toString('base64')}`;

@@ -1,4 +1,4 @@
-import { imageNameFor, TagKeys } from '../../contracts';
+import { BUILDER_LAUNCH_STEP, imageNameFor, TagKeys } from '../../contracts';
 import type { DeployRun } from '../deploy-run/deploy-run';
 
 /** A baked image in the bake region (the first in the spec). */
@@ -41,7 +41,8 @@ export async function bakeImage(run: DeployRun): Promise<BakedImage> {
     owner,
     role: 'builder',
     userTags: spec.tags,
-    step: 'builder',
+    // The reaper recomputes the builder's ClientToken from this step to prove it is a builder.
+    step: BUILDER_LAUNCH_STEP,
     timeouts,
   }, `launch the builder (1 × ${spec.instanceType}) in ${region} from ${baseImageId}`);
   await tools.syncCode({
