@@ -4,7 +4,7 @@
  * pending activities and the sandbox's truth, the audit of duplicates and orphans from the
  * sandbox's full resource list, and the crash scenarios themselves.
  */
-export { DurabilityWorld, DURABILITY_TIMINGS, HEARTBEAT_SECONDS, type StartedDeploy } from './durability-world';
+export { DurabilityWorld, DURABILITY_TIMINGS, HEARTBEAT_SECONDS, worldDataConverter, type StartedDeploy } from './durability-world';
 export { CrashPhases, PHASES_OF, observe, runTruth, waitForPhase, type CrashPhase } from './phases';
 export { countDuplicates, findOrphans, fleetProblems, orphanCount, total, type Duplicates, type Orphans } from './audit';
 export { resumptionAfter } from './history';

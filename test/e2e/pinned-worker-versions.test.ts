@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { DeployChain, DurabilityWorld, waitForPhase, type StartedDeploy, type WorkerProcess } from '../../harness/durability';
+import { DeployChain, DurabilityWorld, waitForPhase, worldDataConverter, type StartedDeploy, type WorkerProcess } from '../../harness/durability';
 import { exec } from '../../src/cli/exec';
 import { ExitCode } from '../../src/cli/exit-codes';
 import { packageRoot } from '../../src/package-root';
@@ -121,8 +121,8 @@ describe('pinned worker versions: a deploy runs to its end on the build that sta
     const historyA = await history(onA);
     expect(whoRan(historyA.events)).toEqual({ builds: [buildA], behaviors: [PINNED], activityWorkers: [workerA.pid], buildBTimers: 0 });
     // …and could not have moved to B: its history does not replay on B's code, but does on A's.
-    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: bundleB }, replayName: 'pinned-b' }, historyA, onA.workflowId)).rejects.toBeInstanceOf(DeterminismViolationError);
-    await Worker.runReplayHistory({ workflowBundle: { codePath: bundleA }, replayName: 'pinned-a' }, historyA, onA.workflowId);
+    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: bundleB }, replayName: 'pinned-b', dataConverter: worldDataConverter() }, historyA, onA.workflowId)).rejects.toBeInstanceOf(DeterminismViolationError);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: bundleA }, replayName: 'pinned-a', dataConverter: worldDataConverter() }, historyA, onA.workflowId);
 
     // A new deploy runs on B, B's code included (its timer).
     const onB = await world.startDeploy('partial', chain.env, chain.nextVersion());
