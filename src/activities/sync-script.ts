@@ -71,12 +71,38 @@ export function buildSyncScript(input: Pick<SyncCodeInput, 'service' | 'version'
   return lines.join('\n');
 }
 
-/** The one fetch command for the artifact's scheme, chosen here: the URL is never matched by the shell. */
-function fetchCommand(url: string): string {
-  if (url.startsWith('s3://')) return 'aws s3 cp --only-show-errors "$url" "$work/artifact.tar.gz"';
-  if (url.startsWith('file://')) return `cp -- ${shq(artifactFilePath(url))} "$work/artifact.tar.gz"`;
+/**
+ * The one fetch command for a URL's scheme, chosen here: the URL is never matched by the shell.
+ * `from` is the shell variable holding the URL, `to` the file to write.
+ */
+function fetchCommand(url: string, from = '$url', to = '$work/artifact.tar.gz'): string {
+  if (url.startsWith('s3://')) return `aws s3 cp --only-show-errors "${from}" "${to}"`;
+  if (url.startsWith('file://')) return `cp -- ${shq(artifactFilePath(url))} "${to}"`;
   // --globoff: `[1-300]` or `{a,b}` in a URL are characters, not 300 fetches. Only http(s), also after redirects.
-  return "curl -fsSL --globoff --proto '=http,https' --proto-redir '=http,https' --retry 3 -o \"$work/artifact.tar.gz\" \"$url\"";
+  return `curl -fsSL --globoff --proto '=http,https' --proto-redir '=http,https' --retry 3 -o "${to}" "${from}"`;
+}
+
+/** `<artifact>.sha256`, beside the artifact (before a query string, should the URL have one). */
+function sidecarUrlOf(url: string): string {
+  const query = url.search(/[?#]/);
+  return query < 0 ? `${url}.sha256` : `${url.slice(0, query)}.sha256${url.slice(query)}`;
+}
+
+/**
+ * A release found at bake time, whose digest nobody could give up front: the expected sha256 is
+ * the first word of the `<artifact>.sha256` published beside it, fetched the same way.
+ */
+function sidecarLines(artifact: NonNullable<SyncCodeInput['artifact']>): string[] {
+  if (artifact.sha256 || !artifact.sha256Sidecar) return [];
+  const sidecar = sidecarUrlOf(artifact.url);
+  return [
+    '  if [ -z "$expected" ]; then',
+    `    sidecar=${shq(sidecar)}`,
+    `    sidecar_shown=${shq(redactUrl(sidecar))}`,
+    `    if ! ${fetchCommand(sidecar, '$sidecar', '$work/artifact.sha256')} 2>/dev/null; then echo "no sha256 for $shown: $sidecar_shown cannot be fetched (publish it beside the artifact)" >&2; exit 1; fi`,
+    '    expected=$(tr -s " \\t\\r\\n" " " <"$work/artifact.sha256" | cut -d" " -f1)',
+    '  fi',
+  ];
 }
 
 /**
@@ -93,6 +119,7 @@ function fetchFunctionLines(artifact: NonNullable<SyncCodeInput['artifact']>): s
     '  [ -z "$actual" ] || return 0',
     '  work=$(mktemp -d "$releases/.incoming.XXXXXX")',
     `  ${fetchCommand(artifact.url)}`,
+    ...sidecarLines(artifact),
     '  actual=$(sha256sum "$work/artifact.tar.gz" | cut -d" " -f1)',
     '  if [ -n "$expected" ] && [ "$actual" != "$expected" ]; then echo "sha256 mismatch for $shown: expected $expected, got $actual" >&2; exit 1; fi',
     '}',

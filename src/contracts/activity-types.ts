@@ -4,6 +4,7 @@
  * free of Node and the AWS SDK, so workflow code never reaches into an activity's implementation.
  */
 import type { HealthCheck, ServiceSettings } from '../request/schema';
+import type { ArtifactRef } from './deploy-request';
 import type { CatalogImage, CommandResult, FleetMember, InstanceRef, ReapedResource, SyncResult } from './fleet';
 import type { OwnedBy, Ownership, Role } from './tags';
 
@@ -61,7 +62,7 @@ export interface SyncCodeInput {
   service: ServiceSettings;
   version: string;
   /** Required to place a new release; unused by a rollback to a release already on disk. */
-  artifact?: { url: string; sha256?: string };
+  artifact?: ArtifactRef;
   /** Install the bake's packages and commands first (on a builder). */
   provision?: { packages: string[]; commands: string[] };
   /** `rollback`: switch `current` back to `version`, which must already be on disk. */

@@ -15,6 +15,41 @@ export interface RolloutOptions {
   minHealthy?: number | string;
 }
 
+/** Where a release comes from, and how its bytes are checked. */
+export interface ArtifactRef {
+  /** `s3://bucket/key`, `https://…` or `file:///…`: a `.tar.gz` whose top level is the release. */
+  url: string;
+  /** The expected sha256 (hex). */
+  sha256?: string;
+  /**
+   * No sha256 is known up front (a bake of the live release, found at bake time): the machine
+   * that fetches the artifact also fetches `<url>.sha256` beside it and checks against that.
+   */
+  sha256Sidecar?: boolean;
+}
+
+/**
+ * A bake of whatever release is live in the environment when the bake runs: the nightly bake
+ * follows the release instead of being pinned to one. The version is found at bake time (the
+ * fleet's version tag, else the newest image in the catalog) and the artifact is the template
+ * with `{version}` filled in, checked against its `.sha256` sidecar.
+ */
+export interface LiveReleaseSource {
+  /** The artifact URL of any version, `{version}` standing for it: `s3://releases/shop/{version}.tar.gz`. */
+  artifactTemplate: string;
+}
+
+/** The `version` of a bake request that follows the live release, until the bake finds the version. */
+export const LIVE_VERSION = 'live';
+
+/** What `{version}` stands for in an artifact template. */
+export const VERSION_PLACEHOLDER = '{version}';
+
+/** The artifact URL of `version`: the template with every `{version}` filled in. */
+export function artifactUrlOf(template: string, version: string): string {
+  return template.split(VERSION_PLACEHOLDER).join(version);
+}
+
 /**
  * What a deploy workflow receives. Plain, serializable, and free of secrets: it is visible in
  * the Web UI. Credentials come from the worker's environment.
@@ -24,7 +59,9 @@ export interface DeployRequest {
   spec: DeploySpec;
   env: string;
   version: string;
-  artifact: { url: string; sha256?: string };
+  artifact: ArtifactRef;
+  /** Bakes only: bake the release live in `env` when the bake runs (`version` is {@link LIVE_VERSION} until then). */
+  liveRelease?: LiveReleaseSource;
   rollout?: RolloutOptions;
   /** Operator tuning; the defaults suit almost everyone. */
   limits?: {

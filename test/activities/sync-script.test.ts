@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +117,33 @@ describe('the sync script', () => {
     expect(deploy('4.0.0').status).toBe(0);
     // current 4.0.0, previous 3.0.0, newest other 2.0.0; 1.0.0, the oldest, is gone.
     expect(readdirSync(join(installDir, 'releases')).sort()).toEqual(['2.0.0', '3.0.0', '4.0.0']);
+  });
+
+  describe('with no sha256 given: the .sha256 published beside the artifact', () => {
+    const sidecarOf = (version: string) => `${fileURLToPath(artifacts[version].artifact)}.sha256`;
+    const bySidecar = (version: string) => sync({ version, artifact: { url: artifacts[version].artifact, sha256Sidecar: true } });
+
+    it('fetches the sidecar and places the release when the digests match', async () => {
+      expect(readFileSync(sidecarOf('1.0.0'), 'utf8').trim()).toBe(artifacts['1.0.0'].sha256);
+      const result = bySidecar('1.0.0');
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(current()).toBe('releases/1.0.0');
+      expect(await served()).toBe('1.0.0');
+    });
+
+    it('refuses the release when the sidecar names other bytes, and when there is no sidecar', () => {
+      rmSync(join(installDir, 'releases', '2.0.0'), { recursive: true, force: true });
+      writeFileSync(sidecarOf('2.0.0'), `${'0'.repeat(64)}  example-app-2.0.0.tar.gz\n`);
+      const mismatch = bySidecar('2.0.0');
+      expect(mismatch.status).not.toBe(0);
+      expect(mismatch.stderr).toMatch(/sha256 mismatch .* expected 0{64}/);
+      rmSync(sidecarOf('2.0.0'));
+      const missing = bySidecar('2.0.0');
+      expect(missing.status).not.toBe(0);
+      expect(missing.stderr).toMatch(/no sha256 for file:\/\/.*example-app-2\.0\.0\.tar\.gz: .*\.sha256 cannot be fetched/);
+      expect(current()).toBe('releases/1.0.0');
+      expect(existsSync(join(installDir, 'releases', '2.0.0'))).toBe(false);
+    });
   });
 });
 

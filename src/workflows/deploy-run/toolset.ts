@@ -1,6 +1,6 @@
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { DeploySpec } from '../../contracts';
+import { clipSummary, type DeploySpec } from '../../contracts';
 
 /** Retries for AWS work: throttling and 5xx get time to pass; permanent errors are non-retryable by type. */
 const AWS_RETRY: ActivityOptions['retry'] = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 };
@@ -42,9 +42,6 @@ export function toolset(spec: DeploySpec) {
   };
 }
 
-/** The Web UI shows at most this much of a summary (Temporal's user metadata limit is 200 bytes). */
-const SUMMARY_LIMIT = 200;
-
 /** An activity of the proxy, as `proxyActivities` returns it: callable, and callable with per-call options. */
 interface ProxiedActivity<I, O> {
   (input: I): Promise<O>;
@@ -57,20 +54,7 @@ interface ProxiedActivity<I, O> {
  * the region, the count and the image, not a bare activity name. The summary is required.
  */
 function summarized<I, O>(activity: ProxiedActivity<I, O>): (input: I, summary: string) => Promise<O> {
-  return (input, summary) => activity.executeWithOptions({ summary: clip(summary) }, [input]);
-}
-
-/** Clips a summary to the limit in UTF-8 bytes, on a character boundary. */
-function clip(summary: string): string {
-  let bytes = 0;
-  let end = 0;
-  for (const char of summary) {
-    const code = char.codePointAt(0) ?? 0;
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-    if (bytes > SUMMARY_LIMIT - 3) return `${summary.slice(0, end)}…`;
-    end += char.length;
-  }
-  return summary;
+  return (input, summary) => activity.executeWithOptions({ summary: clipSummary(summary) }, [input]);
 }
 
 export type Toolset = ReturnType<typeof toolset>;
