@@ -17,6 +17,29 @@ export async function describeDeploy(client: Client, app: string, env: string): 
   }
 }
 
+/**
+ * The latest bake of `<app>/<env>`: a running one if any, else the one started last, whether
+ * `hybrid-deploy bake` started it (`bake/<app>/<env>`) or the nightly schedule did (its runs'
+ * ids carry the time). Found by the search attributes every bake starts with.
+ */
+export async function describeLatestBake(client: Client, app: string, env: string): Promise<WorkflowExecutionDescription | undefined> {
+  const query = `DeployApp = "${app}" AND DeployEnv = "${env}" AND DeployProcedure = "bake"`;
+  let latest: { workflowId: string; runId: string; running: boolean; startMs: number } | undefined;
+  try {
+    let seen = 0;
+    for await (const run of client.workflow.list({ query, pageSize: 50 })) {
+      const running = run.status.name === 'RUNNING';
+      const startMs = run.startTime.getTime();
+      if (!latest || (running && !latest.running) || (running === latest.running && startMs > latest.startMs)) latest = { workflowId: run.workflowId, runId: run.runId, running, startMs };
+      // Visibility lists open runs first, then the most recently closed: the first page decides.
+      if (++seen >= 50) break;
+    }
+    return latest ? await client.workflow.getHandle(latest.workflowId, latest.runId).describe() : undefined;
+  } catch (error) {
+    throw temporalError(`cannot list the bakes of ${app}/${env}`, error);
+  }
+}
+
 /** The `status` query's answer, or why there is none (a bounded wait: no worker → no answer). */
 export type StatusAnswer = { status: DeployStatus } | { unanswered: string; timedOut: boolean };
 

@@ -10,6 +10,8 @@ export interface CliDeps {
   /** Logs, progress and errors. */
   stderr: (s: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Set when stderr is a terminal: progress is then drawn in place, this many columns wide. */
+  terminal?: { columns: number };
   /**
    * A Temporal client factory. When given, the caller owns the client's connection (exec never
    * closes it); when omitted, exec connects from the Temporal environment config
@@ -29,6 +31,7 @@ export function defaultDeps(): CliDeps {
     stdout: quietWhenClosed(process.stdout),
     stderr: quietWhenClosed(process.stderr),
     env: process.env,
+    ...(process.stderr.isTTY ? { terminal: { columns: process.stderr.columns || 80 } } : {}),
   };
 }
 

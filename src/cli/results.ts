@@ -1,6 +1,8 @@
 import type { ReapedResource, RunKind } from '../contracts';
 import type { DeployResult, DeployStatus } from '../workflows/messages';
 import type { ErrorCode } from './errors';
+import type { PendingActivity } from './pending-activities';
+import type { Timeline } from './timeline/timeline';
 import type { ClosedOutcome, Outcome } from './outcome';
 
 /**
@@ -17,7 +19,8 @@ export type CommandResult =
   | ReapFinished
   | BakeScheduled
   | WorkerVersionSet
-  | WorkerDeploymentReport;
+  | WorkerDeploymentReport
+  | ReportWritten;
 
 /** Where a workflow run is: its id, run id and Web UI page. */
 export interface RunLink {
@@ -51,16 +54,30 @@ export interface DeployFinished extends RunLink, DeployTarget {
   error?: string;
   code?: ErrorCode;
   compensation?: string[];
+  /** Where the time went (read from its history), when the renderer draws it (a CI job summary). */
+  timeline?: Timeline;
 }
 
-/** `status`: Temporal's view of the latest run and, when a worker answers, the workflow's own. */
-export interface StatusReport extends RunLink {
-  kind: 'status';
+/** Temporal's view of one run and, when a worker answers, the workflow's own progress. */
+export interface RunState extends RunLink {
   outcome: Outcome;
   execution: { status: string; taskQueue: string; startTime: string; closeTime?: string; historyLength: number };
   status?: DeployStatus;
   /** Why there is no `status` (no worker answered, say). */
   statusError?: string;
+  /** The activities a running run is in, with what their heartbeats last said. */
+  pending?: PendingActivity[];
+  /** When this was read (ISO): elapsed times run to it. */
+  asOf: string;
+}
+
+/**
+ * `status`: the latest deploy of an app/env (or, when there is none, its latest bake) and its
+ * latest bake beside it (`bake`).
+ */
+export interface StatusReport extends RunState {
+  kind: 'status';
+  bake?: RunState;
 }
 
 /** `cancel` without `--wait`. */
@@ -102,9 +119,15 @@ export interface BakeScheduled {
   scheduleId: string;
   created: boolean;
   app: string;
+  /** The version baked, or `live` for a schedule that follows the release. */
   version: string;
+  /** Each run bakes the release live in the environment, its artifact the template filled in. */
+  followsLiveRelease?: boolean;
+  artifactTemplate?: string;
   cron: string;
   timezone: string;
+  /** The schedule's note, as the Web UI shows it. */
+  note: string;
   nextRuns: string[];
   uiUrl: string;
 }
@@ -138,6 +161,23 @@ export interface WorkerDeploymentReport {
   current?: string;
   ramping?: string;
   versions: WorkerVersionReport[];
+}
+
+/** The formats `report` draws in. */
+export type ReportFormat = 'svg' | 'html' | 'md';
+
+/** `report`: where the time went in a run, written to a file or carried as the document itself. */
+export interface ReportWritten extends RunLink {
+  kind: 'report';
+  format: ReportFormat;
+  totalSeconds: number;
+  criticalPathSeconds: number;
+  /** Bars drawn: activities and child workflows. */
+  steps: number;
+  /** The file written (absolute), with `--out`. */
+  out?: string;
+  /** The report itself, without `--out`. */
+  document?: string;
 }
 
 /** What a command hands back to exec: its exit code and, unless it printed nothing, its result. */

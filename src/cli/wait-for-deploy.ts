@@ -4,6 +4,7 @@ import type { CommandContext } from './context';
 import { queryFinalStatus, queryStatus } from './deploy-status';
 import { temporalError } from './errors';
 import { summarizeFailure, type FailureSummary } from './failure-summary';
+import { pendingActivities, regionsOf, type PendingActivity } from './pending-activities';
 
 /** How often `--wait` asks the workflow for its progress, and how long one answer may take. */
 export const PROGRESS_POLL_MS = 2_000;
@@ -12,7 +13,10 @@ const PROGRESS_QUERY_TIMEOUT_MS = 2_000;
 /** How a followed deploy closed: its result, or what its failure says. */
 export type ClosedDeploy = { result: DeployResult } | { failure: FailureSummary };
 
-/** Awaits the deploy's result; meanwhile reports each answer of its `status` query as progress. */
+/**
+ * Awaits the deploy's result; meanwhile reports, every poll, the answer of its `status` query
+ * with what its pending activities' heartbeats say (or that it did not answer), as progress.
+ */
 export async function waitForDeploy(ctx: CommandContext, client: Client, handle: WorkflowHandle): Promise<ClosedDeploy> {
   let done = false;
   let wake: () => void = () => undefined;
@@ -27,8 +31,14 @@ export async function waitForDeploy(ctx: CommandContext, client: Client, handle:
       });
       if (done) return;
       const answer = await queryStatus(client, handle, PROGRESS_QUERY_TIMEOUT_MS);
-      if (done || !('status' in answer)) continue;
-      ctx.renderer.progress({ type: 'status', elapsedSeconds: ctx.elapsedSeconds(), status: answer.status });
+      if (done) return;
+      if (!('status' in answer)) {
+        ctx.renderer.progress({ type: 'unanswered', elapsedSeconds: ctx.elapsedSeconds(), at: Date.now(), reason: answer.unanswered });
+        continue;
+      }
+      const pending = await pendingOfRun(client, handle, regionsOf(answer.status));
+      if (done) return;
+      ctx.renderer.progress({ type: 'status', elapsedSeconds: ctx.elapsedSeconds(), at: Date.now(), status: answer.status, pending });
     }
   };
   const poller = poll();
@@ -49,5 +59,14 @@ export async function waitForDeploy(ctx: CommandContext, client: Client, handle:
     done = true;
     wake();
     await poller;
+  }
+}
+
+/** The run's pending activities; none when describe fails (progress never fails the wait). */
+async function pendingOfRun(client: Client, handle: WorkflowHandle, regions: string[]): Promise<PendingActivity[]> {
+  try {
+    return await pendingActivities(client, await handle.describe(), regions);
+  } catch {
+    return [];
   }
 }

@@ -5,6 +5,7 @@ import type * as workflows from '../workflows';
 import type { DeployResult } from '../workflows/messages';
 import { CliError, ErrorCode, Fault, temporalError } from './errors';
 import { ExitCode } from './exit-codes';
+import type { RunMetadata } from './run-metadata';
 
 /** The workflows the worker registers, by their exported names (types only: the CLI runs none of them). */
 type Workflows = typeof workflows;
@@ -29,14 +30,18 @@ export function startingSearchAttributes(request: DeployRequest): SearchAttribut
 }
 
 /**
- * Starts a deploy or bake: one running per app and env (a finished one may run again); a second
- * is refused with the running one's id and its Web UI link (`uiUrl` of a run id).
+ * Starts a deploy or bake with its Web UI summary and details: one running per app and env (a
+ * finished one may run again); a second is refused with the running one's id and its Web UI
+ * link (`uiUrl` of a run id).
  */
-export async function startDeploy(client: Client, request: DeployRequest, taskQueue: string, uiUrl: (runId: string) => string): Promise<WorkflowHandleWithStartDetails> {
+export async function startDeploy(client: Client, request: DeployRequest, taskQueue: string, uiUrl: (runId: string) => string, metadata: RunMetadata): Promise<WorkflowHandleWithStartDetails> {
   const workflowId = deployWorkflowId(request.spec.app, request.env, request.procedure);
   try {
     return await startWorkflow(client, DEPLOY_WORKFLOWS[request.procedure], {
       args: [request],
+      // What the Web UI's list and detail page say about the run before it has done anything.
+      staticSummary: metadata.staticSummary,
+      staticDetails: metadata.staticDetails,
       taskQueue,
       workflowId,
       workflowIdConflictPolicy: 'FAIL',

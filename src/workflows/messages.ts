@@ -37,6 +37,8 @@ export interface DeployStatus {
   startedAt?: string;
   phaseStartedAt?: string;
   regions: Record<string, RegionProgress>;
+  /** A bake of the live release: where its version was found (`the live fleet in us-east-1`). */
+  releaseFoundIn?: string;
   error?: string;
   compensation?: string[];
 }

@@ -102,7 +102,7 @@ describe('hybrid-deploy against Temporal (no worker)', () => {
     const envName = uniqueEnv();
     const run = await runCli(['status', APP, envName], { client, env });
     expect(run.code).toBe(ExitCode.INVALID_INPUT);
-    expect(run.stderr).toContain(`no deploy of ${APP}/${envName} found`);
+    expect(run.stderr).toContain(`no deploy or bake of ${APP}/${envName} found`);
   });
 
   it('status of a started-but-unprocessed deploy says it is running and no worker has picked it up', async () => {

@@ -36,8 +36,8 @@ describe('hybrid-deploy with a worker (stand-in workflows)', () => {
     const envName = uniqueEnv();
     const run = await withWorker(taskQueue, () => runCli([...deployArgs(envName), '--task-queue', taskQueue, '--wait'], { client, env }));
     expect(run.code).toBe(ExitCode.OK);
-    expect(run.stderr).toMatch(/^\[\d+\.\ds\] phase=baking$/m);
-    expect(run.stderr).toMatch(/^\[\d+\.\ds\] phase=launching us-east-1=launching us-west-2=launching$/m);
+    expect(run.stderr).toMatch(/^\[\d+\.\ds\] phase baking$/m);
+    expect(run.stderr).toMatch(/^\[\d+\.\ds\] phase launching\n\[\d+\.\ds\] {3}us-east-1: launching\n\[\d+\.\ds\] {3}us-west-2: launching$/m);
     expect(run.stdout).toMatch(new RegExp(`^deployed ${APP} 1\\.4\\.2 to ${envName} \\(immutable\\) in [\\d.]+s$`, 'm'));
     expect(run.stdout).toContain('  us-east-1: image ami-0123456789abcdef0; instances i-00000000000000000');
     expect(run.stdout).toContain('  us-west-2: image ami-0123456789abcdef0; instances i-00000000000000001');

@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
-import { deployWorkflowId, type DeployRequest } from '../../contracts';
+import { deployWorkflowId, redactUrl, type DeployRequest } from '../../contracts';
 import type { nightlyBake } from '../../workflows';
 import type { CommandContext } from '../context';
 import { temporalError } from '../errors';
@@ -7,6 +7,7 @@ import { ExitCode } from '../exit-codes';
 import type { BakeSchedule } from '../input/schedule-checks';
 import { taskQueueOf } from '../options';
 import type { CommandOutput } from '../results';
+import { runMetadata, triggerOf, type Trigger } from '../run-metadata';
 import { DEPLOY_WORKFLOWS, startingSearchAttributes } from '../workflow-start';
 import type { RunFlags } from './deploy';
 import { requireSealing } from '../temporal';
@@ -21,7 +22,8 @@ export async function scheduleBake(ctx: CommandContext, request: DeployRequest, 
   const scheduleId = bakeScheduleId(request.spec.app, request.env);
   const { client, namespace } = await ctx.temporal();
   requireSealing(client, request.artifact.url);
-  const created = await upsertSchedule(client, scheduleOptions(scheduleId, request, schedule, taskQueueOf(flags.taskQueue, ctx.env)));
+  const options = scheduleOptions(scheduleId, request, schedule, taskQueueOf(flags.taskQueue, ctx.env), triggerOf(ctx.env));
+  const created = await upsertSchedule(client, options);
   let nextRuns: string[];
   try {
     nextRuns = (await client.schedule.getHandle(scheduleId).describe()).info.nextActionTimes.slice(0, 3).map((d) => d.toISOString());
@@ -36,15 +38,26 @@ export async function scheduleBake(ctx: CommandContext, request: DeployRequest, 
       created,
       app: request.spec.app,
       version: request.version,
+      ...(request.liveRelease ? { followsLiveRelease: true, artifactTemplate: redactUrl(request.liveRelease.artifactTemplate) } : {}),
       cron: schedule.cron,
       timezone: schedule.timezone,
+      note: options.state?.note ?? '',
       nextRuns,
       uiUrl: ctx.scheduleUiUrl(namespace, scheduleId),
     },
   };
 }
 
-function scheduleOptions(scheduleId: string, request: DeployRequest, schedule: BakeSchedule, taskQueue: string): ScheduleOptions {
+/** What the schedule does, in a sentence the Web UI's schedule page shows. */
+export function scheduleNote(request: DeployRequest, trigger: Trigger): string {
+  const what = request.liveRelease
+    ? `bakes the release live in ${request.env} (artifact ${redactUrl(request.liveRelease.artifactTemplate)}) onto the newest base image`
+    : `bakes ${request.spec.app} ${request.version} onto the newest base image`;
+  return `${what}, so partial deploys launch from a freshly patched image; set up by ${trigger.url ?? trigger.text}`;
+}
+
+function scheduleOptions(scheduleId: string, request: DeployRequest, schedule: BakeSchedule, taskQueue: string, trigger: Trigger): ScheduleOptions {
+  const metadata = runMetadata(request, trigger, { scheduleId, ...schedule });
   const action: ScheduleOptionsStartWorkflowAction<typeof nightlyBake> = {
     type: 'startWorkflow',
     workflowType: DEPLOY_WORKFLOWS.bake,
@@ -53,11 +66,16 @@ function scheduleOptions(scheduleId: string, request: DeployRequest, schedule: B
     // Temporal appends the run's time, so every night has its own workflow in the Web UI.
     workflowId: deployWorkflowId(request.spec.app, request.env, 'bake'),
     typedSearchAttributes: startingSearchAttributes(request),
+    staticSummary: metadata.staticSummary,
+    staticDetails: metadata.staticDetails,
   };
   return {
     scheduleId,
     spec: { cronExpressions: [schedule.cron], timezone: schedule.timezone },
     action,
+    // The schedule itself is found by the same attributes as its runs (`DeployApp = "shop"`).
+    typedSearchAttributes: startingSearchAttributes(request).filter((pair) => pair.key.name !== 'DeployPhase'),
+    state: { note: scheduleNote(request, trigger) },
     policies: {
       // A bake still running at the next tick is not doubled; a missed night is not replayed a year later.
       overlap: ScheduleOverlapPolicy.SKIP,
@@ -67,7 +85,7 @@ function scheduleOptions(scheduleId: string, request: DeployRequest, schedule: B
   };
 }
 
-/** Creates the schedule, or replaces the spec and action of the existing one. True when created. */
+/** Creates the schedule, or replaces the spec, action, note and attributes of the existing one. True when created. */
 async function upsertSchedule(client: Client, options: ScheduleOptions): Promise<boolean> {
   try {
     await client.schedule.create(options);
@@ -76,7 +94,15 @@ async function upsertSchedule(client: Client, options: ScheduleOptions): Promise
     if (!(error instanceof ScheduleAlreadyRunning)) throw temporalError(`cannot create schedule ${options.scheduleId}`, error);
   }
   try {
-    await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
+    await client.schedule.getHandle(options.scheduleId).update((previous) => ({
+      ...previous,
+      spec: options.spec,
+      action: options.action,
+      policies: options.policies,
+      typedSearchAttributes: options.typedSearchAttributes,
+      // A schedule paused after a failed bake stays paused: updating it is no proof the cause is fixed.
+      state: { ...previous.state, note: options.state?.note },
+    }));
   } catch (error) {
     throw temporalError(`cannot update schedule ${options.scheduleId}`, error);
   }

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { WorkflowFailedError, type WorkflowExecutionStatusName } from '@temporalio/client';
 import { deployWorkflowId } from '../../contracts';
 import type { CommandContext } from '../context';
-import { describeDeploy, queryFinalStatus } from '../deploy-status';
+import { describeDeploy, describeLatestBake, queryFinalStatus } from '../deploy-status';
 import { CliError, ErrorCode, Fault, temporalError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { summarizeFailure, type FailureSummary } from '../failure-summary';
@@ -14,13 +14,21 @@ import { checkTarget } from '../target';
 /** `hybrid-deploy cancel <app> <env>` */
 export function cancelCommand(ctx: CommandContext): Command {
   return new Command('cancel')
-    .description('cancel the running deploy of <app> to <env>; the workflow undoes what it created')
+    .description('cancel the running deploy (with --bake: the running bake) of <app> to <env>; the workflow undoes what it created')
     .argument('<app>')
     .argument('<env>')
-    .addOption(Flags.wait('wait until the deploy has closed (compensation done) and show the final status'))
-    .action(async (app: string, env: string, flags: { wait?: boolean }) => {
+    .addOption(Flags.bake())
+    .addOption(Flags.wait('wait until the run has closed (compensation done) and show the final status'))
+    .action(async (app: string, env: string, flags: CancelFlags) => {
       ctx.finish(await runCancel(ctx, app, env, flags));
     });
+}
+
+/** The `cancel` flags. */
+export interface CancelFlags {
+  wait?: boolean;
+  /** Cancel the running bake (`hybrid-deploy bake`, or a night of the schedule) instead of the deploy. */
+  bake?: boolean;
 }
 
 /**
@@ -28,14 +36,17 @@ export function cancelCommand(ctx: CommandContext): Command {
  * cancelled), 1 with `--wait` when the deploy closed some other way (it finished or failed
  * before the cancellation took), 2 when no deploy of app/env is running.
  */
-export async function runCancel(ctx: CommandContext, app: string, env: string, flags: { wait?: boolean }): Promise<CommandOutput> {
+export async function runCancel(ctx: CommandContext, app: string, env: string, flags: CancelFlags): Promise<CommandOutput> {
   checkTarget(app, env);
-  const workflowId = deployWorkflowId(app, env);
   const { client, namespace } = await ctx.temporal();
-  const { description } = await describeDeploy(client, app, env);
+  const description = flags.bake ? await describeLatestBake(client, app, env) : (await describeDeploy(client, app, env)).description;
+  const workflowId = description?.workflowId ?? deployWorkflowId(app, env, flags.bake ? 'bake' : 'immutable');
   if (description?.status.name !== 'RUNNING') {
-    const last = description ? ` (the latest, run ${description.runId}, is ${description.status.name})` : '';
-    throw new CliError(ErrorCode.DEPLOY_NOT_RUNNING, `no deploy of ${app}/${env} is running${last}`, {
+    const what = flags.bake ? 'bake' : 'deploy';
+    const last = description ? ` (the latest, ${description.workflowId} run ${description.runId}, is ${description.status.name})` : '';
+    const bakeRunning = !flags.bake && (await describeLatestBake(client, app, env))?.status.name === 'RUNNING';
+    const hint = bakeRunning ? `; a bake of ${app}/${env} is running: hybrid-deploy cancel ${app} ${env} --bake` : '';
+    throw new CliError(ErrorCode.DEPLOY_NOT_RUNNING, `no ${what} of ${app}/${env} is running${last}${hint}`, {
       exitCode: ExitCode.INVALID_INPUT,
       fault: Fault.USER,
       data: { workflowId, ...(description ? { runId: description.runId, status: description.status.name } : {}) },

@@ -1,11 +1,15 @@
 import { Command } from 'commander';
+import type { Client } from '@temporalio/client';
 import { deployWorkflowId, type DeployRequest } from '../../contracts';
 import type { CommandContext } from '../context';
 import { exitCodeOf, Outcome } from '../outcome';
 import { buildDeployRequest, type DeployFlags } from '../input/deploy-request-builder';
 import { Flags, readFlags, taskQueueOf, type RawFlags } from '../options';
 import type { CommandOutput, DeployTarget, RunLink } from '../results';
+import { readTimeline } from '../timeline/read-history';
+import type { Timeline } from '../timeline/timeline';
 import { waitForDeploy } from '../wait-for-deploy';
+import { runMetadata, triggerOf } from '../run-metadata';
 import { startDeploy } from '../workflow-start';
 import { requireSealing } from '../temporal';
 
@@ -46,21 +50,35 @@ export async function runDeploy(ctx: CommandContext, request: DeployRequest, fla
   const { client, namespace } = await ctx.temporal();
   requireSealing(client, request.artifact.url);
   const uiUrl = (runId: string) => ctx.uiUrl(namespace, workflowId, runId);
-  const handle = await startDeploy(client, request, taskQueueOf(flags.taskQueue, ctx.env), uiUrl);
+  const handle = await startDeploy(client, request, taskQueueOf(flags.taskQueue, ctx.env), uiUrl, runMetadata(request, triggerOf(ctx.env)));
   const link: RunLink = { workflowId, runId: handle.firstExecutionRunId, uiUrl: uiUrl(handle.firstExecutionRunId) };
   if (!flags.wait) return { exitCode: 0, result: { kind: 'deploy-started', ...link, ...target, seconds: ctx.elapsedSeconds() } };
 
   ctx.renderer.progress({ type: 'started', target, link });
-  const stop = target.procedure === 'bake' ? `temporal workflow cancel --workflow-id ${workflowId}` : `hybrid-deploy cancel ${target.app} ${target.env}`;
+  const stop = `hybrid-deploy cancel ${target.app} ${target.env}${target.procedure === 'bake' ? ' --bake' : ''}`;
   ctx.renderer.progress({ type: 'note', message: `waiting for ${workflowId} (Ctrl-C stops waiting, not the run; to stop it: ${stop})` });
   const closed = await waitForDeploy(ctx, client, handle);
   const seconds = ctx.elapsedSeconds();
+  const timeline = ctx.renderer.wantsTimeline ? await timelineOf(ctx, client, link) : undefined;
+  const drawn = timeline ? { timeline } : {};
   if ('result' in closed) {
-    return { exitCode: exitCodeOf(Outcome.SUCCEEDED), result: { kind: 'deploy-finished', ...link, ...target, outcome: Outcome.SUCCEEDED, result: closed.result, seconds } };
+    // A bake of the live release learned its version as it ran: the result says which.
+    const version = closed.result.version;
+    return { exitCode: exitCodeOf(Outcome.SUCCEEDED), result: { kind: 'deploy-finished', ...link, ...target, version, outcome: Outcome.SUCCEEDED, result: closed.result, seconds, ...drawn } };
   }
   const { outcome, message, code, compensation } = closed.failure;
   return {
     exitCode: exitCodeOf(outcome),
-    result: { kind: 'deploy-finished', ...link, ...target, outcome, error: message, code, ...(compensation ? { compensation } : {}), seconds },
+    result: { kind: 'deploy-finished', ...link, ...target, outcome, error: message, code, ...(compensation ? { compensation } : {}), seconds, ...drawn },
   };
+}
+
+/** The run's timeline, or none (said as a note) when its history cannot be read: a summary is never worth failing for. */
+async function timelineOf(ctx: CommandContext, client: Client, link: RunLink): Promise<Timeline | undefined> {
+  try {
+    return await readTimeline(client, link.workflowId, link.runId);
+  } catch (error) {
+    ctx.renderer.progress({ type: 'note', message: `no timeline: cannot read the history of ${link.workflowId}: ${(error as Error).message}` });
+    return undefined;
+  }
 }

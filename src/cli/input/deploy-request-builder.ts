@@ -2,6 +2,7 @@ import { PROCEDURES, type DeployRequest, type Procedure } from '../../contracts'
 import type { InputProblem } from '../../request/load';
 import { invalidInput } from '../errors';
 import { requireFlags } from '../options';
+import { readBakeRelease } from './bake-release';
 import { readRelease, readSpec, type ReleaseFlags } from './release-flags';
 import { checkRollout, checkSpecRollout, type RolloutFlags } from './rollout-checks';
 import { checkSchedule, type BakeSchedule, type ScheduleFlags } from './schedule-checks';
@@ -36,13 +37,14 @@ export function buildDeployRequest(flags: DeployFlags, problems: InputProblem[] 
 }
 
 /**
- * Checks everything a bake needs (the spec and release flags as a deploy's, and its schedule)
- * and builds its request: an immutable deploy's first half, so no rollout.
+ * Checks everything a bake needs (the spec, the release: a fixed version or the one live when
+ * the bake runs, see {@link readBakeRelease}, and its schedule) and builds its request: an
+ * immutable deploy's first half, so no rollout.
  */
 export function buildBakeRequest(flags: BakeFlags, problems: InputProblem[] = []): BakeInput {
-  requireFlags(flags, ['spec', 'env', 'version', 'artifact'], problems);
+  requireFlags(flags, ['spec', 'env', 'artifact'], problems);
   const spec = readSpec(flags.spec, problems);
-  const release = readRelease(flags, problems);
+  const release = readBakeRelease(flags, problems);
   const schedule = checkSchedule(flags, problems);
   if (spec) checkSpecRollout(spec, problems);
   if (problems.length > 0 || !spec || !release) throw refused('bake', problems);

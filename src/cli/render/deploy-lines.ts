@@ -1,6 +1,8 @@
 import type { DeployResult, DeployStatus, RegionProgress } from '../../workflows/messages';
-import { outcomeWords, type Outcome } from '../outcome';
-import type { DeployTarget, RunLink } from '../results';
+import { outcomeWords } from '../outcome';
+import type { PendingActivity } from '../pending-activities';
+import type { DeployTarget, RunLink, RunState } from '../results';
+import { formatDuration } from '../timeline/timeline';
 
 /** `immutable deploy of shop 1.4.2 to prod`, or `bake of shop 1.4.2 for prod`. */
 export function describeTarget(target: DeployTarget): string {
@@ -14,32 +16,75 @@ export function startedLines(target: DeployTarget, link: RunLink): string[] {
   return [`started ${describeTarget(target)}`, `  workflow: ${link.workflowId}`, `  run:      ${link.runId}`, `  ui:       ${link.uiUrl}`];
 }
 
-/** `phase=copying us-east-1=promoting us-west-2=syncing(2/4)`: what changed is what gets printed. */
-export function formatProgress(status: DeployStatus): string {
-  const regions = Object.entries(status.regions).map(([region, progress]) => `${region}=${regionPhase(progress)}`);
-  return [`phase=${status.phase}`, ...regions].join(' ');
-}
-
-function regionPhase(progress: RegionProgress): string {
-  return progress.batchesTotal ? `${progress.phase}(${progress.batchesDone ?? 0}/${progress.batchesTotal})` : progress.phase;
+/** `phase copying · 4m12s`: the whole run, with how long it has been going. */
+export function phaseLine(status: DeployStatus, nowMs: number): string {
+  const since = status.startedAt ? ` · ${formatDuration(nowMs - Date.parse(status.startedAt))}` : '';
+  return `phase ${status.phase}${status.phaseStartedAt ? ` (for ${formatDuration(nowMs - Date.parse(status.phaseStartedAt))})` : ''}${since}`;
 }
 
 /**
- * Per-region detail lines for `status`. A running deploy shows its phase; a closed one its
- * outcome (the workflow's last phase is `failed` for a cancellation too: Temporal's execution
- * status says which it was).
+ * One region now: `us-west-2: copying · copy ami-1 us-east-1 → us-west-2 · waiting for image
+ * ami-2 to be available (pending) · 4m12s`. The step is the running activity's summary (from the
+ * `status` query); what it waits for comes from its heartbeat; the time runs from when the step
+ * (else the phase) started.
  */
-export function statusLines(status: DeployStatus, outcome: Outcome): string[] {
-  const stage = outcome === 'running' ? `phase ${status.phase}` : outcomeWords(outcome);
+export function regionLine(region: string, progress: RegionProgress, pending: PendingActivity | undefined, nowMs: number): string {
+  const parts = [`${region}: ${regionPhase(progress)}`];
+  if (progress.step) parts.push(progress.step);
+  if (pending?.waiting) {
+    const waiting = pending.waiting.replace(` in ${region}`, '');
+    parts.push(`waiting for ${waiting}${pending.progress ? ` (${pending.progress})` : ''}`);
+  }
+  if (pending && pending.attempt > 1) parts.push(`attempt ${pending.attempt}`);
+  const since = progress.step ? progress.stepStartedAt : progress.phaseStartedAt;
+  if (since && !isSettled(progress)) parts.push(formatDuration(nowMs - Date.parse(since)));
+  return parts.join(' · ');
+}
+
+/** The pending activity a region is in: the one whose heartbeat names it, or the only one there is when one region is busy. */
+export function pendingOf(region: string, status: DeployStatus, pending: PendingActivity[] = []): PendingActivity | undefined {
+  const named = pending.find((activity) => activity.region === region);
+  if (named) return named;
+  const busy = Object.entries(status.regions).filter(([, progress]) => progress.step);
+  const unnamed = pending.filter((activity) => !activity.region);
+  return busy.length === 1 && busy[0][0] === region && unnamed.length === 1 ? unnamed[0] : undefined;
+}
+
+/** What changed is what gets printed: the phase and each region's phase, step and wait. */
+export function progressKey(status: DeployStatus, pending: PendingActivity[] = []): string {
+  const regions = Object.entries(status.regions).map(([region, progress]) => {
+    const wait = pendingOf(region, status, pending);
+    return `${region}=${regionPhase(progress)}|${progress.step ?? ''}|${wait?.waiting ?? ''}|${wait?.progress ?? ''}|${wait?.attempt ?? ''}`;
+  });
+  return [status.phase, ...regions].join(' ');
+}
+
+function regionPhase(progress: RegionProgress): string {
+  return progress.batchesTotal ? `${progress.phase} (${progress.batchesDone ?? 0}/${progress.batchesTotal})` : progress.phase;
+}
+
+function isSettled(progress: RegionProgress): boolean {
+  return ['done', 'failed', 'cancelled'].includes(progress.phase);
+}
+
+/** Per-region detail lines for `status`: a running run shows what each region does now; a closed one its outcome. */
+export function statusLines(state: RunState): string[] {
+  const { status, outcome } = state;
+  if (!status) return [`  ${state.statusError}`];
+  const nowMs = Date.parse(state.execution.closeTime ?? state.asOf);
+  const stage = outcome === 'running' ? phaseLine(status, nowMs) : `${outcomeWords(outcome)}${status.startedAt ? ` after ${formatDuration(nowMs - Date.parse(status.startedAt))}` : ''}`;
   const lines = [`  ${describeTarget(status)}: ${stage}`];
+  if (status.releaseFoundIn) lines.push(`  release: ${status.version}, found in ${status.releaseFoundIn}`);
   for (const [region, progress] of Object.entries(status.regions)) {
-    const parts = [regionPhase(progress)];
-    if (progress.step && outcome === 'running') parts.push(`now: ${progress.step}`);
-    if (progress.imageId) parts.push(`image ${progress.imageId}`);
-    if (progress.newInstances?.length) parts.push(`new ${progress.newInstances.join(', ')}`);
-    if (progress.oldInstances?.length) parts.push(`old ${progress.oldInstances.join(', ')}`);
-    if (progress.updated !== undefined) parts.push(`${progress.updated} updated`);
-    lines.push(`    ${region}: ${parts.join('; ')}`);
+    const now = outcome === 'running' ? regionLine(region, progress, pendingOf(region, status, state.pending), nowMs) : `${region}: ${regionPhase(progress)}`;
+    lines.push(`    ${now}`);
+    const held = [
+      progress.imageId && `image ${progress.imageId}`,
+      progress.newInstances?.length && `new ${progress.newInstances.join(', ')}`,
+      progress.oldInstances?.length && `old ${progress.oldInstances.join(', ')}`,
+      progress.updated !== undefined && `${progress.updated} updated`,
+    ].filter(Boolean);
+    if (held.length) lines.push(`      ${held.join('; ')}`);
   }
   if (status.error && outcome !== 'cancelled') lines.push(`  error: ${status.error}`);
   if (status.compensation) lines.push(...compensationLines(status.compensation));

@@ -1,6 +1,6 @@
 import type { ReapedResource } from '../../contracts';
 import { outcomeWords } from '../outcome';
-import type { CommandResult, DeployFinished, ReapFinished, StatusReport, WorkerDeploymentReport } from '../results';
+import type { CommandResult, DeployFinished, ReapFinished, RunState, StatusReport, WorkerDeploymentReport } from '../results';
 import { compensationLines, describeTarget, resultLines, startedLines, statusLines } from './deploy-lines';
 import { PlainRenderer } from './plain-renderer';
 
@@ -32,9 +32,14 @@ function textOf(result: CommandResult): string[] {
       ];
     case 'reap-finished':
       return reapLines(result);
+    case 'report':
+      return result.document !== undefined
+        ? [result.document.replace(/\n$/, '')]
+        : [`wrote ${result.out} (${result.format}): ${result.steps} steps of ${result.workflowId}, total ${result.totalSeconds}s, critical path ${result.criticalPathSeconds}s`];
     case 'bake-scheduled':
       return [
-        `${result.created ? 'created' : 'updated'} schedule ${result.scheduleId}: bake ${result.app} ${result.version} at "${result.cron}" (${result.timezone})`,
+        `${result.created ? 'created' : 'updated'} schedule ${result.scheduleId}: bake ${result.app} ${result.followsLiveRelease ? `the live release (${result.artifactTemplate})` : result.version} at "${result.cron}" (${result.timezone})`,
+        `  note:      ${result.note}`,
         `  next runs: ${result.nextRuns.join(', ')}`,
         `  ui:        ${result.uiUrl}`,
       ];
@@ -65,14 +70,18 @@ function finishedLines(result: DeployFinished): string[] {
 }
 
 function statusReportLines(report: StatusReport): string[] {
-  const { execution } = report;
+  return [...runStateLines(report), ...(report.bake ? ['', ...runStateLines(report.bake)] : [])];
+}
+
+function runStateLines(state: RunState): string[] {
+  const { execution } = state;
   return [
-    `${report.workflowId}: ${outcomeWords(report.outcome)}`,
-    `  run:        ${report.runId}`,
+    `${state.workflowId}: ${outcomeWords(state.outcome)}`,
+    `  run:        ${state.runId}`,
     `  task queue: ${execution.taskQueue}`,
     `  started:    ${execution.startTime}${execution.closeTime ? `, closed ${execution.closeTime}` : ''}`,
-    `  ui:         ${report.uiUrl}`,
-    ...(report.status ? statusLines(report.status, report.outcome) : [`  ${report.statusError}`]),
+    `  ui:         ${state.uiUrl}`,
+    ...statusLines(state),
   ];
 }
 

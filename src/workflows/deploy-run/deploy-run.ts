@@ -1,5 +1,5 @@
 import { ApplicationFailure, ContinueAsNew, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { deploySearchAttributes, type DeployRequest, DeployPhase, type Ownership } from '../../contracts';
+import { type ArtifactRef, deploySearchAttributes, type DeployRequest, DeployPhase, DeployVersion, type Ownership } from '../../contracts';
 import { Compensations } from './compensations';
 import { describe } from './failure-message';
 import { statusQuery, type DeployStatus, type Phase, type RegionProgress } from '../messages';
@@ -12,12 +12,12 @@ import { toolset, trackSteps, type Toolset } from './toolset';
  * and the toolset. Every procedure starts by making one.
  */
 export class DeployRun {
-  readonly owner: Ownership;
+  owner: Ownership;
   readonly status: DeployStatus;
   readonly compensations = new Compensations();
   readonly tools: Toolset;
 
-  constructor(readonly request: DeployRequest) {
+  constructor(public request: DeployRequest) {
     const info = workflowInfo();
     const { spec, env, version, procedure } = request;
     // The first run id stays the same across retries, resets and continue-as-new: idempotency keys hold.
@@ -58,6 +58,19 @@ export class DeployRun {
   /** Mirrors the progress in the Web UI's current details (no history event: it rides on the workflow's metadata query). */
   private showProgress(): void {
     setCurrentDetails(renderCurrentDetails(this.status, Date.now()));
+  }
+
+  /**
+   * A bake of the live release has found its version: from here on the run is about that version
+   * (its images are named and tagged with it; `status`, the search attributes and the Web UI say it).
+   */
+  settleRelease(version: string, artifact: ArtifactRef, foundIn: string): void {
+    this.request = { ...this.request, version, artifact };
+    this.owner = { ...this.owner, version };
+    this.status.version = version;
+    this.status.releaseFoundIn = foundIn;
+    upsertSearchAttributes([{ key: DeployVersion, value: version }]);
+    this.showProgress();
   }
 
   /** Settings of one region. */
@@ -108,7 +121,7 @@ export async function runDeploy<T>(request: DeployRequest, body: (run: DeployRun
     throw ApplicationFailure.create({
       type: 'DeployFailed',
       nonRetryable: true,
-      message: `${request.procedure === 'bake' ? 'bake' : `${request.procedure} deploy`} of ${request.spec.app} ${request.version} to ${request.env} failed: ${run.status.error}`,
+      message: `${run.request.procedure === 'bake' ? 'bake' : `${run.request.procedure} deploy`} of ${run.request.spec.app} ${run.request.version} to ${run.request.env} failed: ${run.status.error}`,
       details: [{ compensation: run.status.compensation }],
       cause: error instanceof Error ? error : undefined,
     });

@@ -1,0 +1,64 @@
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import type { DeployStatus } from '../workflows/messages';
+
+/**
+ * An activity a running workflow is in, as Temporal's describe reports it: its attempt and what
+ * its last heartbeat said (hybrid-deploy's waits heartbeat `{ waiting, progress }`: "image ami-… in
+ * us-west-2 to be available", `{ state: "pending" }`).
+ */
+export interface PendingActivity {
+  activityType: string;
+  attempt: number;
+  /** The region its heartbeat names, when one of the deploy's regions does. */
+  region?: string;
+  waiting?: string;
+  progress?: string;
+  /** When its current attempt started (ISO). */
+  startedAt?: string;
+}
+
+/**
+ * The pending activities of a described run, their heartbeat details decoded with the client's
+ * data converter (and codec). Details that do not decode are left out: progress is for people,
+ * and never fails a command.
+ */
+export async function pendingActivities(client: Client, description: WorkflowExecutionDescription, regions: string[]): Promise<PendingActivity[]> {
+  const pending = description.raw.pendingActivities ?? [];
+  return Promise.all(
+    pending.map(async (info) => {
+      const details = await decodeArrayFromPayloads(client.options.loadedDataConverter, info.heartbeatDetails?.payloads).catch(() => []);
+      const { waiting, progress } = (details[0] ?? {}) as { waiting?: unknown; progress?: unknown };
+      const started = info.lastStartedTime?.seconds;
+      const activity: PendingActivity = { activityType: info.activityType?.name ?? 'activity', attempt: info.attempt ?? 1 };
+      if (typeof waiting === 'string') {
+        activity.waiting = waiting;
+        activity.region = regions.find((region) => waiting.includes(region));
+      }
+      if (progress !== undefined) activity.progress = progressText(progress);
+      if (started) activity.startedAt = new Date(Number(started) * 1000).toISOString();
+      return activity;
+    }),
+  );
+}
+
+/** The regions of a deploy's status, for matching heartbeats to them. */
+export function regionsOf(status: DeployStatus | undefined): string[] {
+  return status ? Object.keys(status.regions) : [];
+}
+
+/** `pending`, `2/4 pending`, `i-1 running, i-2 pending`: a heartbeat's progress in a few words. */
+export function progressText(progress: unknown): string {
+  if (progress === null || progress === undefined) return '';
+  if (typeof progress !== 'object') return String(progress);
+  if (Array.isArray(progress)) return clip(progress.map(String).join(', '));
+  const entries = Object.entries(progress as Record<string, unknown>);
+  if (entries.length === 1 && entries[0][0] === 'state') return String(entries[0][1]);
+  const record = progress as Record<string, unknown>;
+  if (typeof record.pending === 'number' && typeof record.total === 'number') return `${record.pending}/${record.total} pending`;
+  return clip(entries.map(([key, value]) => `${key} ${Array.isArray(value) ? value.join(', ') || 'none' : String(value)}`).join(', '));
+}
+
+function clip(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
