@@ -1,42 +1,57 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/default-config';
 import { startLocalStack, type LocalStack } from '../harness/stack/local-stack';
 import { packageRoot } from '../src/package-root';
-import { buildExampleArtifact, EXAMPLE_SPEC_FILE } from '../examples/example-app';
+import { buildExampleArtifact, EXAMPLE_SPEC_FILE, readExampleSpec } from '../examples/example-app';
 
 /**
  * The main job (`npm run demo`): start the local stack, deploy the example app through the CLI
- * exactly as CI would, print where to look, and keep the stack up until Ctrl-C.
+ * exactly as CI would, print where to look (per-region live URLs, a timeline report of each
+ * deploy, the Web UI), and keep the stack up until Ctrl-C. A deploy that fails is explained: the
+ * reason, what was undone, and what the demo does next.
  * `--exit --json`: stop after the deploys and print one JSON summary as the last output.
  */
 const ROOT = packageRoot();
 const SPEC = EXAMPLE_SPEC_FILE;
 const APP = 'example-app';
 const ENV = 'demo';
+const CLIENT = join(ROOT, 'dist', 'src', 'client.js');
+const REPORTS = join(ROOT, '.hybrid-deploy', 'reports');
+const REGIONS: string[] = readExampleSpec().regions;
+
+type Procedure = 'immutable' | 'partial' | 'mutable';
 
 interface DeployPlan {
-  procedure: 'immutable' | 'partial' | 'mutable';
+  procedure: Procedure;
   version: string;
   extraArgs?: string[];
+  /** What the demo does when this deploy fails, and why. */
+  onFailure: { next: 'stop' | 'continue'; why: string };
 }
 
 interface DeploySummary {
-  procedure: DeployPlan['procedure'];
+  procedure: Procedure;
   version: string;
   seconds: number;
-  result: 'ok' | 'failed';
-  liveUrls: string[];
+  result: 'ok' | 'failed' | 'skipped';
+  /** Per region, the load balancer URL, when it serves this version. */
+  liveUrls: { region: string; url: string }[];
+  runId?: string;
+  /** The timeline report of the run (`hybrid-deploy report`), relative to the checkout. */
+  report?: string;
   error?: string;
+  compensation?: string[];
+  next?: string;
 }
 
 /** The hybrid's point in three deploys: a full bake, a faster launch from it, a hotfix in place. */
 const PLANS: DeployPlan[] = [
-  { procedure: 'immutable', version: '1.0.0' },
-  { procedure: 'partial', version: '2.0.0' },
-  { procedure: 'mutable', version: '3.0.0', extraArgs: ['--batch-size', '1', '--min-healthy', '1'] },
+  { procedure: 'immutable', version: '1.0.0', onFailure: { next: 'stop', why: 'the partial and mutable deploys start from the image and the fleet it makes' } },
+  { procedure: 'partial', version: '2.0.0', onFailure: { next: 'continue', why: 'the fleet of 1.0.0 is still live (the failed deploy put it back), and the mutable deploy updates it in place' } },
+  { procedure: 'mutable', version: '3.0.0', extraArgs: ['--batch-size', '1', '--min-healthy', '1'], onFailure: { next: 'stop', why: 'it was the last deploy; the fleet is back on its previous release' } },
 ];
 
 function valueOf(flag: string): string | undefined {
@@ -66,23 +81,30 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stopping);
   process.once('SIGTERM', stopping);
+  for (const line of stack.recovered) say(`  recovered: ${line}`);
   say(`  Temporal:  ${stack.temporal.address}   Web UI: ${stack.temporal.uiUrl}`);
   say(`  sandbox:   ${stack.sandbox.endpoint}   logs: ${stack.logDir}`);
 
-  await terminateStaleDemo(stack);
+  for (const line of await terminateStaleDemo(stack)) say(`  recovered: ${line}`);
   const deploys: DeploySummary[] = [];
+  let stopped = false;
   for (const plan of PLANS) {
-    deploys.push(await deploy(stack, plan, say));
-    if (deploys.at(-1)!.result !== 'ok') break;
+    if (stopped) {
+      deploys.push({ procedure: plan.procedure, version: plan.version, seconds: 0, result: 'skipped', liveUrls: [] });
+      continue;
+    }
+    const summary = await deploy(stack, plan, say);
+    deploys.push(summary);
+    if (summary.result === 'failed') stopped = plan.onFailure.next === 'stop';
   }
 
   say('');
   for (const d of deploys) {
-    const atAwsPace = profile === 'realistic' ? `  (~${(d.seconds / timeScale / 60).toFixed(0)} min at AWS's pace)` : '';
-    say(`${d.procedure.padEnd(9)} ${d.version.padEnd(7)} ${d.result.padEnd(6)} ${d.seconds.toFixed(1).padStart(6)} s${atAwsPace}  ${d.error ?? ''}`);
+    const atAwsPace = profile === 'realistic' && d.result !== 'skipped' ? `  (~${(d.seconds / timeScale / 60).toFixed(0)} min at AWS's pace)` : '';
+    say(`${d.procedure.padEnd(9)} ${d.version.padEnd(7)} ${d.result.padEnd(7)} ${d.seconds.toFixed(1).padStart(6)} s${atAwsPace}${d.report ? `  report: ${d.report}` : ''}`);
   }
   say(`Web UI:  ${stack.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(`DeployApp="${APP}"`)}`);
-  for (const url of deploys.at(-1)?.liveUrls ?? []) say(`live:    ${url}`);
+  for (const { region, url } of liveUrls(stack)) say(`live:    ${region.padEnd(10)} ${url}  (serving ${await servedVersion(url)})`);
 
   if (exitAfter) {
     await stack.stop();
@@ -95,6 +117,7 @@ async function main(): Promise<void> {
   say('  sh examples/build-artifact.sh 3.0.1 .hybrid-deploy/artifacts');
   say(`  node dist/src/client.js deploy --procedure mutable --spec examples/deploy-spec.sandbox.yaml --env ${ENV} --version 3.0.1 \\`);
   say(`      --artifact file://${join(ROOT, '.hybrid-deploy', 'artifacts', 'example-app-3.0.1.tar.gz')} --wait`);
+  say(`  node dist/src/client.js status ${APP} ${ENV}      node dist/src/client.js report ${APP} ${ENV} --out report.html`);
   say('Ctrl-C stops everything.');
 }
 
@@ -122,70 +145,113 @@ function hotfixReadyWorld(timeScale: number): string {
   return file;
 }
 
-/** A deploy left running by an earlier, interrupted demo points at a sandbox that is gone. */
-async function terminateStaleDemo(stack: LocalStack): Promise<void> {
+/**
+ * Workflows an earlier, interrupted demo left running (the deploy, a mutable deploy's per-region
+ * children, a rollback) point at a sandbox that is gone: they are terminated, so this run's
+ * deploys do not collide with them. Found by the search attributes every run carries.
+ */
+async function terminateStaleDemo(stack: LocalStack): Promise<string[]> {
   const connection = await Connection.connect({ address: stack.temporal.address });
+  const terminated: string[] = [];
   try {
-    const handle = new Client({ connection }).workflow.getHandle(`deploy/${APP}/${ENV}`);
-    const { status } = await handle.describe().catch(() => ({ status: { name: 'NONE' } }));
-    if (status.name === 'RUNNING') await handle.terminate('stale: started by an earlier demo whose sandbox is gone');
+    const client = new Client({ connection });
+    const query = `DeployApp = "${APP}" AND DeployEnv = "${ENV}" AND ExecutionStatus = "Running"`;
+    const ids = [`deploy/${APP}/${ENV}`];
+    for await (const run of client.workflow.list({ query })) ids.push(run.workflowId);
+    for (const id of new Set(ids)) {
+      const handle = client.workflow.getHandle(id);
+      const { status } = await handle.describe().catch(() => ({ status: { name: 'NONE' } }));
+      if (status.name !== 'RUNNING') continue;
+      await handle.terminate('stale: started by an earlier demo whose sandbox is gone');
+      terminated.push(`terminated ${id}, left running by an earlier demo`);
+    }
   } finally {
     await connection.close();
   }
+  return terminated;
+}
+
+/** Runs the CLI against the stack; resolves with its exit code and stdout (its stderr goes to ours). */
+function runCli(stack: LocalStack, args: string[], name: string): Promise<{ code: number; stdout: string }> {
+  const child = spawn(process.execPath, [CLIENT, ...args], { env: stack.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  stack.track(name, child.pid);
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  return new Promise((resolveRun) => child.once('exit', (code) => resolveRun({ code: code ?? 1, stdout })));
 }
 
 async function deploy(stack: LocalStack, plan: DeployPlan, say: (line: string) => void): Promise<DeploySummary> {
   const { url: artifact, sha256 } = buildExampleArtifact(plan.version, join(ROOT, '.hybrid-deploy', 'artifacts'));
   say(`\n${plan.procedure} deploy of ${APP} ${plan.version}…`);
   const started = Date.now();
-  const args = [
-    join(ROOT, 'dist', 'src', 'client.js'), 'deploy', '--procedure', plan.procedure, '--spec', SPEC, '--env', ENV,
-    '--version', plan.version, '--artifact', artifact, '--sha256', sha256, '--wait', '--json', ...(plan.extraArgs ?? []),
-  ];
-  const child = spawn(process.execPath, args, { env: stack.env, stdio: ['ignore', 'pipe', 'inherit'] });
-  let stdout = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  const code = await new Promise<number>((resolveCode) => child.once('exit', (c) => resolveCode(c ?? 1)));
-  const seconds = (Date.now() - started) / 1000;
-  const output = parseLastJson(stdout);
-  const liveUrls = await liveUrlsServing(stack, plan.version);
-  return {
-    procedure: plan.procedure,
-    version: plan.version,
-    seconds: Math.round(seconds * 10) / 10,
-    result: code === 0 && liveUrls.length > 0 ? 'ok' : 'failed',
-    liveUrls,
-    ...(code === 0 ? {} : { error: String(output?.error ?? `the CLI exited with ${code}`) }),
-  };
+  const { code, stdout } = await runCli(
+    stack,
+    ['deploy', '--procedure', plan.procedure, '--spec', SPEC, '--env', ENV, '--version', plan.version, '--artifact', artifact, '--sha256', sha256, '--wait', '--json', ...(plan.extraArgs ?? [])],
+    `cli deploy ${plan.procedure}`,
+  );
+  const seconds = Math.round((Date.now() - started) / 100) / 10;
+  const output = parseJson(stdout);
+  const runId = typeof output?.runId === 'string' ? output.runId : undefined;
+  const report = runId ? await writeReport(stack, plan, runId, say) : undefined;
+  const live: DeploySummary['liveUrls'] = [];
+  for (const entry of liveUrls(stack)) if ((await servedVersion(entry.url)) === plan.version) live.push(entry);
+  const summary: DeploySummary = { procedure: plan.procedure, version: plan.version, seconds, result: 'ok', liveUrls: live, ...(runId ? { runId } : {}), ...(report ? { report } : {}) };
+  if (code === 0 && live.length === REGIONS.length) {
+    for (const { region, url } of live) say(`  live in ${region.padEnd(10)} ${url}`);
+    return summary;
+  }
+  // Say what went wrong, what was undone, and what happens next: the demo never fails silently.
+  summary.result = 'failed';
+  summary.error = code === 0
+    ? `the deploy succeeded, but ${REGIONS.filter((r) => !live.some((l) => l.region === r)).join(', ')} does not serve ${plan.version}`
+    : String(output?.error ?? output?.message ?? `the CLI exited with ${code} and no report`);
+  if (Array.isArray(output?.compensation)) summary.compensation = output.compensation.map(String);
+  summary.next = plan.onFailure.next === 'stop' ? `stopping here: ${plan.onFailure.why}` : `continuing: ${plan.onFailure.why}`;
+  say(`  ${plan.procedure} deploy of ${plan.version} FAILED: ${summary.error}`);
+  if (summary.compensation) say(`  undone: ${summary.compensation.length ? summary.compensation.join('; ') : 'nothing to undo'}`);
+  say(`  look closer: node dist/src/client.js status ${APP} ${ENV}${report ? `, the timeline in ${report}` : ''}, logs in ${relative(ROOT, stack.logDir)}/`);
+  say(`  ${summary.next}`);
+  return summary;
 }
 
-function parseLastJson(text: string): Record<string, unknown> | undefined {
+/** Writes the run's timeline (`hybrid-deploy report`) under `.hybrid-deploy/reports/`; returns its path. */
+async function writeReport(stack: LocalStack, plan: DeployPlan, runId: string, say: (line: string) => void): Promise<string | undefined> {
+  const file = join(REPORTS, `${plan.procedure}-${plan.version}.svg`);
+  const { code } = await runCli(stack, ['report', APP, ENV, '--run', runId, '--out', file], 'cli report');
+  if (code !== 0) {
+    say(`  (no timeline report: hybrid-deploy report exited with ${code})`);
+    return undefined;
+  }
+  say(`  timeline: ${relative(ROOT, file)}`);
+  return relative(ROOT, file);
+}
+
+/** The CLI's `--json` output: one (pretty-printed) JSON document. */
+function parseJson(text: string): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(text.trim().split('\n').pop() ?? '');
+    return JSON.parse(text) as Record<string, unknown>;
   } catch {
     return undefined;
   }
 }
 
-/** The load balancer URLs of the spec's regions that answer with the deployed version. */
-async function liveUrlsServing(stack: LocalStack, version: string): Promise<string[]> {
-  const urls = loadBalancerUrls(stack);
-  const serving: string[] = [];
-  for (const url of urls) {
-    const body = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text()).catch(() => '');
-    if (body.includes(`"version":"${version}"`)) serving.push(url);
+/** The version a load balancer serves, or what went wrong asking it. */
+async function servedVersion(url: string): Promise<string> {
+  try {
+    const body = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text());
+    return (JSON.parse(body) as { version?: string }).version ?? 'no version';
+  } catch (error) {
+    return `nothing (${(error as Error).message})`;
   }
-  return serving;
 }
 
-function loadBalancerUrls(stack: LocalStack): string[] {
-  const regions = ['us-east-1', 'us-west-2'];
+/** The load balancer URL of each region of the spec. */
+function liveUrls(stack: LocalStack): { region: string; url: string }[] {
   const lbs = stack.sandbox.loadBalancers as Record<string, unknown>;
-  return regions.flatMap((region) => {
+  return REGIONS.flatMap((region) => {
     const entry = lbs[region];
-    if (typeof entry === 'string') return [entry];
-    if (entry && typeof entry === 'object') return Object.values(entry as Record<string, string>).slice(0, 1);
-    return [];
+    const url = typeof entry === 'string' ? entry : entry && typeof entry === 'object' ? Object.values(entry as Record<string, string>)[0] : undefined;
+    return url ? [{ region, url }] : [];
   });
 }
 

@@ -1,8 +1,9 @@
-import { mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstLine, startProcess, type StackProcess } from './child';
 import { preferredOrFreePort } from './free-port';
 import { packageRoot } from '../../src/package-root';
+import { StackState } from './stack-state';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
 import { ensureCodecKeyFile } from './codec-keys';
 import { codecFromEnv } from '../../src/codec';
@@ -22,6 +23,10 @@ export interface LocalStack {
   /** The environment a CLI (or a person's shell) needs to use this stack. */
   env: NodeJS.ProcessEnv;
   logDir: string;
+  /** What starting it had to clear away first (an earlier stack's processes, a broken store), for people. */
+  recovered: string[];
+  /** Records a process started for this stack (a CLI run), so a later stack stops it if this one dies. */
+  track(name: string, pid: number | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -38,16 +43,22 @@ export interface LocalStackOptions {
 /**
  * Starts the local stack from the build output (`npm run build`): the Temporal dev server with
  * its Web UI (on 7233/8233 when free) and a SQLite store that survives restarts, the AWS sandbox
- * and the production worker pointed at both, exactly as a person would run them.
+ * (its data in `<stateDir>/sandbox`) and the production worker pointed at both, exactly as a
+ * person would run them. It starts clean after a stack that was killed: the processes that stack
+ * left (recorded in `<stateDir>/stack.json`) are stopped first, the sandbox's data dir emptied,
+ * and a store the dev server cannot open is moved aside.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const root = packageRoot();
   const stateDir = options.stateDir ?? join(root, '.hybrid-deploy');
   const logDir = join(stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  const state = new StackState(join(stateDir, 'stack.json'));
+  const recovered = (await state.stopLeftovers()).map((name) => `stopped ${name}, left running by an earlier stack`);
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
     for (const part of started.reverse()) await part.stop().catch(() => undefined);
+    state.clear();
   };
   try {
     // Secrets in workflow history are sealed with the stack's own key; the Web UI decodes them
@@ -58,22 +69,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       allowedOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
     });
     started.push({ stop: () => codecServer.close() });
-    const temporal = await startTemporalDevServer({
-      dbFile: join(stateDir, 'temporal.sqlite'),
-      ui: true,
-      port: await preferredOrFreePort(7233),
-      uiPort,
-      uiCodecEndpoint: codecServer.url,
-      logFile: join(logDir, 'temporal.log'),
-    });
+    const temporal = await startDevServer(stateDir, logDir, { uiPort, uiCodecEndpoint: codecServer.url }, recovered);
     started.push(temporal);
+    state.track('temporal dev server', temporal.pid);
 
-    const sandboxArgs = [join(root, 'dist', 'sandbox', 'cli.js'), '--port', '0', '--profile', options.profile ?? 'fast'];
+    // The sandbox's instances live in its data dir; an earlier sandbox's are stale by now.
+    const dataDir = join(stateDir, 'sandbox');
+    rmSync(dataDir, { recursive: true, force: true });
+    const sandboxArgs = [join(root, 'dist', 'sandbox', 'cli.js'), '--port', '0', '--profile', options.profile ?? 'fast', '--data-dir', dataDir];
     if (options.timeScale) sandboxArgs.push('--time-scale', String(options.timeScale));
     if (options.sandboxConfigFile) sandboxArgs.push('--config', options.sandboxConfigFile);
     const sandboxLog = openSync(join(logDir, 'sandbox.log'), 'a');
     const sandboxProcess = startProcess('sandbox', process.execPath, sandboxArgs, { stdio: ['ignore', 'pipe', sandboxLog] });
     started.push(sandboxProcess);
+    state.track('sandbox', sandboxProcess.child.pid);
     const sandbox = JSON.parse(await firstLine(sandboxProcess.child)) as SandboxHello;
     sandboxProcess.child.stdout?.resume();
 
@@ -97,9 +106,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env,
     });
     started.push(worker);
-    return { temporal, sandbox, env, logDir, stop: stopAll };
+    state.track('worker', worker.child.pid);
+    return { temporal, sandbox, env, logDir, recovered, track: (name, pid) => state.track(name, pid), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * The dev server on its SQLite store. A store it cannot open (a disk that filled up, a file
+ * from an incompatible server version) is moved aside as `temporal.sqlite.broken-<time>` and the
+ * server started on a fresh one, rather than leaving the demo unable to start.
+ */
+async function startDevServer(stateDir: string, logDir: string, ui: { uiPort: number; uiCodecEndpoint: string }, recovered: string[]): Promise<TemporalDevServer> {
+  const dbFile = join(stateDir, 'temporal.sqlite');
+  const start = async () =>
+    startTemporalDevServer({
+      dbFile,
+      ui: true,
+      port: await preferredOrFreePort(7233),
+      ...ui,
+      logFile: join(logDir, 'temporal.log'),
+    });
+  try {
+    return await start();
+  } catch (error) {
+    if (!existsSync(dbFile)) throw error;
+    const aside = `${dbFile}.broken-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(dbFile, aside);
+    for (const suffix of ['-wal', '-shm']) rmSync(`${dbFile}${suffix}`, { force: true });
+    recovered.push(`the dev server could not open its store (${(error as Error).message.split('\n')[0]}): moved it to ${aside} and started on a fresh one`);
+    return start();
   }
 }

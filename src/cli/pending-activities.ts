@@ -1,6 +1,10 @@
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import type { DeployStatus } from '../workflows/messages';
+import { queryStatus } from './deploy-status';
+
+/** How long a child's `status` query may take while following a deploy. */
+const CHILD_QUERY_TIMEOUT_MS = 2_000;
 
 /**
  * An activity a running workflow is in, as Temporal's describe reports it: its attempt and what
@@ -40,6 +44,30 @@ export async function pendingActivities(client: Client, description: WorkflowExe
       return activity;
     }),
   );
+}
+
+/**
+ * What a run is doing now: its pending activities and, since a mutable deploy does its work in
+ * a child workflow per region, each running child's step (from its own `status` query) and its
+ * pending activities. Returns the status with the children's steps filled in; the run's own
+ * answer is never replaced, and a child that does not answer is skipped.
+ */
+export async function whatRunsNow(client: Client, description: WorkflowExecutionDescription, status: DeployStatus): Promise<{ status: DeployStatus; pending: PendingActivity[] }> {
+  const regions = regionsOf(status);
+  const pending = await pendingActivities(client, description, regions);
+  const merged: DeployStatus = { ...status, regions: { ...status.regions } };
+  for (const child of description.raw.pendingChildren ?? []) {
+    if (!child.workflowId || !child.runId) continue;
+    const handle = client.workflow.getHandle(child.workflowId, child.runId);
+    const answer = await queryStatus(client, handle, CHILD_QUERY_TIMEOUT_MS);
+    if (!('status' in answer)) continue;
+    for (const [region, progress] of Object.entries(answer.status.regions)) {
+      const own = merged.regions[region];
+      if (own && !own.step && progress.step) merged.regions[region] = { ...own, step: progress.step, stepStartedAt: progress.stepStartedAt };
+    }
+    pending.push(...(await pendingActivities(client, await handle.describe(), regions).catch(() => [])));
+  }
+  return { status: merged, pending };
 }
 
 /** The regions of a deploy's status, for matching heartbeats to them. */

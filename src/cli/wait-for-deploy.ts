@@ -1,10 +1,10 @@
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { DeployResult } from '../workflows/messages';
+import type { DeployResult, DeployStatus } from '../workflows/messages';
 import type { CommandContext } from './context';
 import { queryFinalStatus, queryStatus } from './deploy-status';
 import { temporalError } from './errors';
 import { summarizeFailure, type FailureSummary } from './failure-summary';
-import { pendingActivities, regionsOf, type PendingActivity } from './pending-activities';
+import { whatRunsNow, type PendingActivity } from './pending-activities';
 
 /** How often `--wait` asks the workflow for its progress, and how long one answer may take. */
 export const PROGRESS_POLL_MS = 2_000;
@@ -36,9 +36,9 @@ export async function waitForDeploy(ctx: CommandContext, client: Client, handle:
         ctx.renderer.progress({ type: 'unanswered', elapsedSeconds: ctx.elapsedSeconds(), at: Date.now(), reason: answer.unanswered });
         continue;
       }
-      const pending = await pendingOfRun(client, handle, regionsOf(answer.status));
+      const now = await whatRunsNowOrLess(client, handle, answer.status);
       if (done) return;
-      ctx.renderer.progress({ type: 'status', elapsedSeconds: ctx.elapsedSeconds(), at: Date.now(), status: answer.status, pending });
+      ctx.renderer.progress({ type: 'status', elapsedSeconds: ctx.elapsedSeconds(), at: Date.now(), ...now });
     }
   };
   const poller = poll();
@@ -62,11 +62,11 @@ export async function waitForDeploy(ctx: CommandContext, client: Client, handle:
   }
 }
 
-/** The run's pending activities; none when describe fails (progress never fails the wait). */
-async function pendingOfRun(client: Client, handle: WorkflowHandle, regions: string[]): Promise<PendingActivity[]> {
+/** What the run is doing now ({@link whatRunsNow}); just its status when describe fails (progress never fails the wait). */
+async function whatRunsNowOrLess(client: Client, handle: WorkflowHandle, status: DeployStatus): Promise<{ status: DeployStatus; pending: PendingActivity[] }> {
   try {
-    return await pendingActivities(client, await handle.describe(), regions);
+    return await whatRunsNow(client, await handle.describe(), status);
   } catch {
-    return [];
+    return { status, pending: [] };
   }
 }

@@ -109,6 +109,23 @@ describe('checks made up front (exit 2, nothing started)', () => {
       refused(await runCli(bakeArgs('--schedule', '0 3 * * *', '--wait')), /^ {2}--wait: cannot be combined with --schedule/m);
     });
 
+    it('refuses a bake with neither --version nor {version} in --artifact, and a template with another placeholder', async () => {
+      const live = (...extra: string[]) => ['bake', '--spec', VALID_SPEC, '--env', 'prod', ...extra];
+      refused(await runCli(live('--artifact', 's3://b/app/1.0.0.tar.gz')), /^ {2}--version: is required \(or put \{version\} in --artifact to bake the release live/m);
+      refused(await runCli(live('--artifact', 's3://b/{app}/{version}.tar.gz')), /^ {2}--artifact: "s3:\/\/b\/\{app\}\/\{version\}\.tar\.gz" has \{app\}: only \{version\} is filled in/m);
+      refused(await runCli(live('--artifact', 'ftp://b/{version}.tar.gz')), /^ {2}--artifact: "ftp:\/\/b\/\{version\}\.tar\.gz" is not an artifact URL template/m);
+    });
+
+    it('refuses --sha256 for a bake that follows the live release: a digest fits one version', async () => {
+      const run = await runCli(['bake', '--spec', VALID_SPEC, '--env', 'prod', '--artifact', 's3://b/app/{version}.tar.gz', '--sha256', 'a'.repeat(64), '--schedule', '0 3 * * *']);
+      refused(run, /^ {2}--sha256: fits one version, and this bake takes the version live when it runs/m);
+    });
+
+    it('lets a bake of the live release through to Temporal, and a template with a fixed --version', async () => {
+      expect((await runCli(['bake', '--spec', VALID_SPEC, '--env', 'prod', '--artifact', 's3://b/app/{version}.tar.gz', '--schedule', '0 3 * * *'])).connectCalls).toBe(1);
+      expect((await runCli(['bake', '--spec', VALID_SPEC, '--env', 'prod', '--version', '1.2.3', '--artifact', 's3://b/app/{version}.tar.gz'])).connectCalls).toBe(1);
+    });
+
     it('lets a valid schedule through to Temporal', async () => {
       const run = await runCli(bakeArgs('--schedule', '30 2 * * mon-fri', '--timezone', 'Europe/Berlin'));
       expect(run.connectCalls).toBe(1);

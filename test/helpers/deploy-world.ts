@@ -51,8 +51,8 @@ export interface DeployWorld {
   codecKeys: string;
   taskQueue: string;
   aws: AwsClients;
-  /** Runs the CLI as a user would, against this world. */
-  cli(args: string[]): Promise<CliRun>;
+  /** Runs the CLI as a user would, against this world (`env` adds to the environment it sees). */
+  cli(args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun>;
   /** Builds (once) the example app's artifact of a version. */
   artifact(version: string): { url: string; sha256: string };
   /**
@@ -116,13 +116,13 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
     codecKeys,
     taskQueue,
     aws,
-    async cli(args) {
+    async cli(args, extraEnv = {}) {
       let stdout = '';
       let stderr = '';
-      const code = await exec([...args, ...(args[0] === 'deploy' ? ['--task-queue', taskQueue] : [])], {
+      const code = await exec([...args, ...(args[0] === 'deploy' || (args[0] === 'bake' && !args.includes('--task-queue')) ? ['--task-queue', taskQueue] : [])], {
         stdout: (s) => (stdout += s),
         stderr: (s) => (stderr += s),
-        env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: 'default', HYBRID_DEPLOY_CODEC_KEYS: codecKeys },
+        env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: 'default', HYBRID_DEPLOY_CODEC_KEYS: codecKeys, ...extraEnv },
         connect: async () => {
           temporalConnects++;
           return client;

@@ -6,7 +6,7 @@ import { describeDeploy, describeLatestBake, explainUnanswered, queryStatus } fr
 import { CliError, ErrorCode, Fault } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { exitCodeOf, outcomeOfExecution } from '../outcome';
-import { pendingActivities, regionsOf } from '../pending-activities';
+import { whatRunsNow } from '../pending-activities';
 import type { CommandOutput, RunState } from '../results';
 import { checkTarget } from '../target';
 
@@ -55,8 +55,9 @@ export async function runState(ctx: CommandContext, client: Client, namespace: s
   const { workflowId, runId } = description;
   const outcome = outcomeOfExecution(description.status.name);
   const answer = await queryStatus(client, client.workflow.getHandle(workflowId, runId));
-  const status = 'status' in answer ? answer.status : undefined;
-  const pending = outcome === 'running' ? await pendingActivities(client, description, regionsOf(status)) : [];
+  const now = 'status' in answer && outcome === 'running' ? await whatRunsNow(client, description, answer.status) : undefined;
+  const status = now?.status ?? ('status' in answer ? answer.status : undefined);
+  const pending = now?.pending ?? [];
   return {
     workflowId,
     runId,
