@@ -49,7 +49,7 @@ function nothingLive(run: DeployRun, error: unknown): Error {
   return ApplicationFailure.create({
     type: 'NoLiveRelease',
     nonRetryable: true,
+    // The catalog's own words speak of a partial deploy: this message replaces them.
     message: `nothing of ${run.spec.app} is live in ${run.request.env} and no image is in the catalog of ${run.spec.regions[0]}: deploy a release first, or bake a fixed one with --version`,
-    cause,
   });
 }
