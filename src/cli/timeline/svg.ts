@@ -1,10 +1,10 @@
 import { criticalMs, formatDuration, type Timeline, type TimelineBar } from './timeline';
 
 /** The chart's geometry: labels on the left, the time axis across the plot. */
-export const SVG_LAYOUT = { width: 1200, plotLeft: 440, plotRight: 1170, top: 84, laneHeading: 24, row: 20, barHeight: 12 } as const;
+export const SVG_LAYOUT = { width: 1200, plotLeft: 480, plotRight: 1130, top: 84, laneHeading: 24, row: 20, barHeight: 12 } as const;
 
 const TICK_STEPS_MS = [100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000];
-const LABEL_CHARS = 64;
+const LABEL_CHARS = 60;
 
 /**
  * The timeline as an SVG Gantt chart, written as text: a row per activity (and child workflow)
@@ -75,9 +75,17 @@ function axis(timeline: Timeline, x: (ms: number) => number, spanMs: number, top
   const ticks: string[] = [];
   for (let offset = 0; offset <= spanMs; offset += step) {
     const at = x(timeline.startMs + offset);
-    ticks.push(`<line class="tick" x1="${at}" x2="${at}" y1="${top - 8}" y2="${bottom}"/>`, `<text class="tick-label" x="${at}" y="${top - 12}">${formatDuration(offset)}</text>`);
+    ticks.push(`<line class="tick" x1="${at}" x2="${at}" y1="${top - 8}" y2="${bottom}"/>`, `<text class="tick-label" x="${at}" y="${top - 12}">${tickLabel(offset)}</text>`);
   }
   return ticks;
+}
+
+/** `0s`, `15s`, `1m30s`, `2h00m`: ticks fall on round values, so no decimals. */
+function tickLabel(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1_000) return `${ms}ms`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
+  return formatDuration(ms);
 }
 
 function legend(y: number): string[] {
