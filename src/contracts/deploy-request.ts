@@ -35,8 +35,8 @@ export interface ArtifactRef {
  * with `{version}` filled in, checked against its `.sha256` sidecar.
  */
 export interface LiveReleaseSource {
-  /** The artifact URL of any version, `{version}` standing for it: `s3://releases/shop/{version}.tar.gz`. */
-  artifactTemplate: string;
+  /** The artifact URL of any version, `{version}` standing for it: `s3://releases/shop/{version}.tar.gz` (sealed in history, as every `…Url` is). */
+  artifactTemplateUrl: string;
 }
 
 /** The `version` of a bake request that follows the live release, until the bake finds the version. */

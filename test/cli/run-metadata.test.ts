@@ -16,7 +16,7 @@ describe('the Web UI summary and details of a run', () => {
   it('details the request in Markdown, the artifact redacted: never its query string or user info', () => {
     const { staticDetails } = runMetadata(deploy, { text: 'alice@laptop' });
     expect(staticDetails).toContain('| regions | us-east-1 (bake), us-west-2 |');
-    expect(staticDetails).toContain('| artifact | `https://artifacts.example.com/shop/1.4.2.tar.gz?REDACTED` |');
+    expect(staticDetails).toContain('| artifact | `https://artifacts.example.com/shop/1.4.2.tar.gz?X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED` |');
     expect(staticDetails).toContain(`| artifact sha256 | \`${'a'.repeat(64)}\` |`);
     expect(staticDetails).toMatch(/\| spec digest \| `sha256:[0-9a-f]{64}` \|/);
     expect(staticDetails).toContain('| triggered by | alice@laptop |');
@@ -35,7 +35,7 @@ describe('the Web UI summary and details of a run', () => {
 
   it('says a bake of the live release bakes whatever is live, and which schedule runs it', () => {
     const { request } = buildBakeRequest({ spec: VALID_SPEC, env: 'prod', artifact: 's3://releases/shop/{version}.tar.gz', schedule: '0 3 * * *' });
-    expect(request).toMatchObject({ version: 'live', liveRelease: { artifactTemplate: 's3://releases/shop/{version}.tar.gz' }, artifact: { sha256Sidecar: true } });
+    expect(request).toMatchObject({ version: 'live', liveRelease: { artifactTemplateUrl: 's3://releases/shop/{version}.tar.gz' }, artifact: { sha256Sidecar: true } });
     const { staticSummary, staticDetails } = runMetadata(request, { text: 'alice@laptop' }, { scheduleId: 'nightly-bake/cli-test-app/prod', cron: '0 3 * * *', timezone: 'UTC' });
     expect(staticSummary).toBe('bake cli-test-app (live release) → prod');
     expect(staticDetails).toContain('| version | the release live in prod when the bake runs');

@@ -38,7 +38,7 @@ export async function scheduleBake(ctx: CommandContext, request: DeployRequest, 
       created,
       app: request.spec.app,
       version: request.version,
-      ...(request.liveRelease ? { followsLiveRelease: true, artifactTemplate: redactUrl(request.liveRelease.artifactTemplate) } : {}),
+      ...(request.liveRelease ? { followsLiveRelease: true, artifactTemplate: redactUrl(request.liveRelease.artifactTemplateUrl) } : {}),
       cron: schedule.cron,
       timezone: schedule.timezone,
       note: options.state?.note ?? '',
@@ -51,7 +51,7 @@ export async function scheduleBake(ctx: CommandContext, request: DeployRequest, 
 /** What the schedule does, in a sentence the Web UI's schedule page shows. */
 export function scheduleNote(request: DeployRequest, trigger: Trigger): string {
   const what = request.liveRelease
-    ? `bakes the release live in ${request.env} (artifact ${redactUrl(request.liveRelease.artifactTemplate)}) onto the newest base image`
+    ? `bakes the release live in ${request.env} (artifact ${redactUrl(request.liveRelease.artifactTemplateUrl)}) onto the newest base image`
     : `bakes ${request.spec.app} ${request.version} onto the newest base image`;
   return `${what}, so partial deploys launch from a freshly patched image; set up by ${trigger.url ?? trigger.text}`;
 }

@@ -55,5 +55,5 @@ export function readBakeRelease(flags: ReleaseFlags, problems: InputProblem[]): 
     return undefined;
   }
   if (flags.sha256 !== undefined || checked.data.env === undefined) return undefined;
-  return { env: checked.data.env, version: LIVE_VERSION, artifact: { url: template, sha256Sidecar: true }, liveRelease: { artifactTemplate: template } };
+  return { env: checked.data.env, version: LIVE_VERSION, artifact: { url: template, sha256Sidecar: true }, liveRelease: { artifactTemplateUrl: template } };
 }

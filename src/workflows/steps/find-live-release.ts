@@ -33,7 +33,7 @@ export async function findLiveRelease(run: DeployRun, source: LiveReleaseSource)
       message: `the release found in ${foundIn} has version ${JSON.stringify(version)}, which is not a version hybrid-deploy can bake: run bake with --version`,
     });
   }
-  run.settleRelease(version, { url: artifactUrlOf(source.artifactTemplate, version), sha256Sidecar: true }, foundIn);
+  run.settleRelease(version, { url: artifactUrlOf(source.artifactTemplateUrl, version), sha256Sidecar: true }, foundIn);
 }
 
 /** The version most instances carry (the lexically greatest of a tie, so every replay picks the same). */
