@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/default-config';
 import { startLocalStack, type LocalStack } from '../harness/stack/local-stack';
 import { packageRoot } from '../src/package-root';
@@ -85,7 +84,6 @@ async function main(): Promise<void> {
   say(`  Temporal:  ${stack.temporal.address}   Web UI: ${stack.temporal.uiUrl}`);
   say(`  sandbox:   ${stack.sandbox.endpoint}   logs: ${stack.logDir}`);
 
-  for (const line of await terminateStaleDemo(stack)) say(`  recovered: ${line}`);
   const deploys: DeploySummary[] = [];
   let stopped = false;
   for (const plan of PLANS) {
@@ -143,32 +141,6 @@ function hotfixReadyWorld(timeScale: number): string {
   mkdirSync(join(ROOT, '.hybrid-deploy'), { recursive: true });
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
-}
-
-/**
- * Workflows an earlier, interrupted demo left running (the deploy, a mutable deploy's per-region
- * children, a rollback) point at a sandbox that is gone: they are terminated, so this run's
- * deploys do not collide with them. Found by the search attributes every run carries.
- */
-async function terminateStaleDemo(stack: LocalStack): Promise<string[]> {
-  const connection = await Connection.connect({ address: stack.temporal.address });
-  const terminated: string[] = [];
-  try {
-    const client = new Client({ connection });
-    const query = `DeployApp = "${APP}" AND DeployEnv = "${ENV}" AND ExecutionStatus = "Running"`;
-    const ids = [`deploy/${APP}/${ENV}`];
-    for await (const run of client.workflow.list({ query })) ids.push(run.workflowId);
-    for (const id of new Set(ids)) {
-      const handle = client.workflow.getHandle(id);
-      const { status } = await handle.describe().catch(() => ({ status: { name: 'NONE' } }));
-      if (status.name !== 'RUNNING') continue;
-      await handle.terminate('stale: started by an earlier demo whose sandbox is gone');
-      terminated.push(`terminated ${id}, left running by an earlier demo`);
-    }
-  } finally {
-    await connection.close();
-  }
-  return terminated;
 }
 
 /** Runs the CLI against the stack; resolves with its exit code and stdout (its stderr goes to ours). */

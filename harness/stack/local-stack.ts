@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { firstLine, startProcess, type StackProcess } from './child';
 import { preferredOrFreePort } from './free-port';
 import { packageRoot } from '../../src/package-root';
+import { terminateOrphanedRuns } from './orphaned-runs';
 import { StackState } from './stack-state';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
 import { ensureCodecKeyFile } from './codec-keys';
@@ -46,7 +47,8 @@ export interface LocalStackOptions {
  * (its data in `<stateDir>/sandbox`) and the production worker pointed at both, exactly as a
  * person would run them. It starts clean after a stack that was killed: the processes that stack
  * left (recorded in `<stateDir>/stack.json`) are stopped first, the sandbox's data dir emptied,
- * and a store the dev server cannot open is moved aside.
+ * a store the dev server cannot open moved aside, and the runs that stack left open terminated
+ * before the worker starts (their sandbox is gone).
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const root = packageRoot();
@@ -56,9 +58,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const state = new StackState(join(stateDir, 'stack.json'));
   const recovered = (await state.stopLeftovers()).map((name) => `stopped ${name}, left running by an earlier stack`);
   const started: { stop(): Promise<void> }[] = [];
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
+    // Newest first: a CLI the caller started and tracked, the worker, the sandbox, the dev server.
+    await state.stopOwn();
     for (const part of started.reverse()) await part.stop().catch(() => undefined);
-    state.clear();
   };
   try {
     // Secrets in workflow history are sealed with the stack's own key; the Web UI decodes them
@@ -72,6 +77,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const temporal = await startDevServer(stateDir, logDir, { uiPort, uiCodecEndpoint: codecServer.url }, recovered);
     started.push(temporal);
     state.track('temporal dev server', temporal.pid);
+    recovered.push(...(await terminateOrphanedRuns(temporal.address)));
 
     // The sandbox's instances live in its data dir; an earlier sandbox's are stale by now.
     const dataDir = join(stateDir, 'sandbox');
@@ -101,12 +107,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     delete env.HYBRID_DEPLOY_CODEC_KEYS; // the stack's key file, not a key of the caller's shell
     const workerLog = openSync(join(logDir, 'worker.log'), 'a');
-    const worker: StackProcess = startProcess('worker', process.execPath, [join(root, 'dist', 'src', 'worker.js')], {
-      stdio: ['ignore', workerLog, workerLog],
-      env,
-    });
-    started.push(worker);
-    state.track('worker', worker.child.pid);
+    // Supervised as a process manager would: a worker that exits while the stack runs is started
+    // again (a few times), and it is said, so a deploy never waits on a worker that is gone.
+    let restarts = 0;
+    const startWorker = () => {
+      const worker: StackProcess = startProcess('worker', process.execPath, [join(root, 'dist', 'src', 'worker.js')], { stdio: ['ignore', workerLog, workerLog], env });
+      started.push(worker);
+      state.track('worker', worker.child.pid);
+      worker.child.once('exit', (code, signal) => {
+        if (stopping || restarts >= 3) return;
+        restarts++;
+        process.stderr.write(`local stack: the worker exited (${signal ?? `code ${code}`}; see ${join(logDir, 'worker.log')}): starting it again\n`);
+        startWorker();
+      });
+    };
+    startWorker();
     return { temporal, sandbox, env, logDir, recovered, track: (name, pid) => state.track(name, pid), stop: stopAll };
   } catch (error) {
     await stopAll();

@@ -27,12 +27,6 @@ export class StackState {
     this.save();
   }
 
-  /** The stack stopped cleanly: nothing is left to find. */
-  clear(): void {
-    this.processes = [];
-    rmSync(this.file, { force: true });
-  }
-
   /**
    * Stops what an earlier stack left running (SIGTERM, then SIGKILL after `graceMs`), newest
    * first, so a waiting CLI and the worker go before the servers they talk to. Returns the names
@@ -45,20 +39,33 @@ export class StackState {
     } catch {
       return [];
     }
-    const alive = recorded.filter((p) => startTicksOf(p.pid) === p.startTicks).reverse();
-    for (const p of alive) {
-      signal(p.pid, 'SIGTERM');
-      const deadline = Date.now() + graceMs;
-      while (startTicksOf(p.pid) === p.startTicks && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      if (startTicksOf(p.pid) === p.startTicks) signal(p.pid, 'SIGKILL');
-    }
+    const stopped = await stopAll(recorded, graceMs);
     rmSync(this.file, { force: true });
-    return alive.map((p) => `${p.name} (pid ${p.pid})`);
+    return stopped;
+  }
+
+  /** Stops every process this stack recorded that still runs (a CLI it started, say), and forgets them. */
+  async stopOwn(graceMs = 15_000): Promise<void> {
+    await stopAll(this.processes, graceMs);
+    this.processes = [];
+    rmSync(this.file, { force: true });
   }
 
   private save(): void {
     writeFileSync(this.file, `${JSON.stringify(this.processes, null, 2)}\n`);
   }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`, newest first; the names of those that were still running. */
+async function stopAll(processes: TrackedProcess[], graceMs: number): Promise<string[]> {
+  const alive = processes.filter((p) => startTicksOf(p.pid) === p.startTicks).reverse();
+  for (const p of alive) {
+    signal(p.pid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (startTicksOf(p.pid) === p.startTicks && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (startTicksOf(p.pid) === p.startTicks) signal(p.pid, 'SIGKILL');
+  }
+  return alive.map((p) => `${p.name} (pid ${p.pid})`);
 }
 
 /** A live process's start time in clock ticks since boot; undefined when it is gone (or a zombie). */
