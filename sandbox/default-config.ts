@@ -1,7 +1,8 @@
 /**
- * The default sandbox world: one account, three regions, a base image and a target group per
- * region. The constants are exported so the example deploy spec and the tests name the same ids
- * the sandbox serves (they are also printed by `GET /_sandbox/resources`).
+ * The default sandbox world: one account, three regions, a base image, a load balancer and a
+ * target group per region, and an instance profile that allows SSM. The constants are exported
+ * so the example deploy spec and the tests name the same ids the sandbox serves (they are also
+ * printed by `GET /_sandbox/resources`).
  */
 import type { SandboxConfigInput } from './config/schema';
 
@@ -68,11 +69,23 @@ export const EXAMPLE_LOAD_BALANCER_ARNS: Readonly<Record<SandboxRegion, string>>
   'eu-west-1': `arn:aws:elasticloadbalancing:eu-west-1:${SANDBOX_ACCOUNT_ID}:loadbalancer/app/example-web/0d616007bb92a09f`,
 };
 
+/** The example load balancer's name (one per region, in front of `example-web`, enabling zones a and b). */
+export const EXAMPLE_LOAD_BALANCER_NAME = 'example-web';
+
+/**
+ * The instance profile the example spec launches with: its role has AWS's managed policy
+ * `AmazonSSMManagedInstanceCore` (so the SSM agent registers) and S3 read access (s3:// artifacts).
+ */
+export const EXAMPLE_INSTANCE_PROFILE = 'example-app-instance';
+
 /** The default configuration (profile `fast`); pass overrides to `startSandbox` or a `--config` file. */
 export const DEFAULT_SANDBOX_CONFIG: SandboxConfigInput = {
   accountId: SANDBOX_ACCOUNT_ID,
   profile: 'fast',
   timeScale: 1,
+  instanceProfiles: [
+    { name: EXAMPLE_INSTANCE_PROFILE, roleName: EXAMPLE_INSTANCE_PROFILE, policies: ['AmazonSSMManagedInstanceCore', 'AmazonS3ReadOnlyAccess'] },
+  ],
   regions: SANDBOX_REGIONS.map((region) => ({
     name: region,
     vpcId: VPC_IDS[region],
@@ -88,6 +101,9 @@ export const DEFAULT_SANDBOX_CONFIG: SandboxConfigInput = {
         description: 'Amazon Linux 2023 AMI 2023.6.20261101.0 x86_64 HVM kernel-6.1 (sandbox stand-in)',
         ssmParameters: [BASE_IMAGE_PARAMETER],
       },
+    ],
+    loadBalancers: [
+      { name: EXAMPLE_LOAD_BALANCER_NAME, arn: EXAMPLE_LOAD_BALANCER_ARNS[region], availabilityZones: [`${region}a`, `${region}b`] },
     ],
     targetGroups: [
       {

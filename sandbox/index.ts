@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import pino from 'pino';
 import { resolveTimings, type ProfileName, type Timings } from './config/profiles';
+import { resolveRealism, type Realism, type RealismOverrides } from './config/realism';
 import { parseSandboxConfig, type SandboxConfigInput } from './config/schema';
 import { SandboxControl } from './control/client';
 import * as defaults from './default-config';
@@ -28,6 +29,7 @@ export { SandboxControl } from './control/client';
 export type { ResourceListing, InstanceSummary } from './control/resources';
 export { PROFILES, resolveTimings, ProfileName, type Timings } from './config/profiles';
 export { parseSandboxConfig, loadSandboxConfigFile, type SandboxConfig, type SandboxConfigInput } from './config/schema';
+export { PROFILE_REALISM, REALISM_OFF, resolveRealism, type Realism, type RealismOverrides, type CapacityShortage } from './config/realism';
 export * from './default-config';
 
 /** Options of `startSandbox`. Every field is optional. */
@@ -42,6 +44,8 @@ export interface StartSandboxOptions {
   timeScale?: number;
   /** Per-field timing overrides, absolute ms (after scaling); merged over the config's. */
   timings?: Partial<Timings>;
+  /** Realism overrides (see config/realism.ts), absolute ms; merged over the config's. */
+  realism?: RealismOverrides;
   /** Where instance and image roots live; default a fresh temp dir. Must be empty or absent. */
   dataDir?: string;
   /** Keep the data dir on stop (default: false for a temp dir, true for a given `dataDir`). */
@@ -69,6 +73,8 @@ export interface RunningSandbox {
   loadBalancers: Record<string, Record<string, string>>;
   /** The effective timings. */
   timings: Timings;
+  /** The realism in force (eventual consistency, races, SSM registration, capacity, throttling). */
+  realism: Realism;
   dataDir: string;
   /** The control endpoint's client. */
   control: SandboxControl;
@@ -86,6 +92,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
   });
   const timings = resolveTimings(config.profile, config.timeScale, { ...config.timings, ...options.timings });
+  const realism = resolveRealism(config.profile, config.timeScale, { ...config.realism, ...options.realism });
   const dataDir = options.dataDir ?? (await mkdtemp(`${tmpdir()}/hybrid-deploy-sandbox-`));
   if (options.dataDir) {
     await mkdir(dataDir, { recursive: true });
@@ -93,7 +100,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
   }
   const keepData = options.keepData ?? options.dataDir !== undefined;
   const logger = options.logger ?? pino({ level: process.env.SANDBOX_LOG_LEVEL ?? 'warn', name: 'sandbox' }, pino.destination(2));
-  const state = new SandboxState({ config, timings, dataDir, sandboxId: randomBytes(8).toString('hex'), logger });
+  const state = new SandboxState({ config, timings, realism, dataDir, sandboxId: randomBytes(8).toString('hex'), logger });
   await state.seed();
   const loadBalancers = new LoadBalancers(state);
   await loadBalancers.start();
@@ -107,7 +114,15 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     control: {
       reset,
       loadBalancers: () => loadBalancers.urls(),
-      describe: () => ({ accountId: config.accountId, profile: config.profile, timeScale: config.timeScale, regions: config.regions, dataDir }),
+      describe: () => ({
+        accountId: config.accountId,
+        profile: config.profile,
+        timeScale: config.timeScale,
+        realism,
+        instanceProfiles: config.instanceProfiles,
+        regions: config.regions,
+        dataDir,
+      }),
     },
   });
   const server = await listen(handler, options.port ?? 0);
@@ -119,6 +134,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     regions: state.regionNames(),
     loadBalancers: loadBalancers.urls(),
     timings,
+    realism,
     dataDir,
     control: new SandboxControl(`${endpoint}/_sandbox`),
     clientConfig: (region = state.regionNames()[0]) => ({

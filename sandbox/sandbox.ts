@@ -49,7 +49,8 @@ async function callOperation(state: SandboxState, request: AwsRequest, requestId
     input = readQueryInput(schemas.input as Parameters<typeof readQueryInput>[0], request.form ?? {}, service.protocol === 'ec2' ? 'ec2' : 'query');
   }
   state.faults.onCall(service.id, action, region, input);
-  if (!state.region(region)) {
+  // IAM is global: the SDK signs it for whatever region the client has.
+  if (service.id !== 'iam' && !state.region(region)) {
     throw new AwsApiError('UnsupportedRegion', `Region ${region} is not configured in this sandbox (configured: ${state.regionNames().join(', ')})`);
   }
   const output = await handler({ state, region }, input);
@@ -92,7 +93,7 @@ export function createSandbox(options: CreateSandboxOptions): SandboxHandler {
     (async () => {
       const body = await readBody(req);
       const request = recognise(req, url, body);
-      if (!request) throw new AwsApiError('MissingAction', 'The request must contain the parameter Action (or be signed for ec2, ssm or elasticloadbalancing)');
+      if (!request) throw new AwsApiError('MissingAction', 'The request must contain the parameter Action (or be signed for ec2, ssm, elasticloadbalancing or iam)');
       service = request.service;
       return callOperation(state, request, requestId);
     })()

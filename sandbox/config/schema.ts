@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ProfileName, type Timings } from './profiles';
+import type { Realism } from './realism';
 
 const subnetSchema = z.object({
   id: z.string().regex(/^subnet-[0-9a-f]{8,17}$/),
@@ -42,12 +43,50 @@ const targetGroupSchema = z.object({
   unhealthyThreshold: z.number().int().min(1).optional(),
 });
 
+/** A load balancer and the availability zones it enables (ELBv2 `DescribeLoadBalancers`). */
+const loadBalancerSchema = z.object({
+  name: z.string().min(1).max(32),
+  arn: z.string().startsWith('arn:aws:elasticloadbalancing:'),
+  availabilityZones: z.array(z.string().min(1)).min(1),
+});
+
+/**
+ * An IAM instance profile and the managed policies (names such as `AmazonSSMManagedInstanceCore`)
+ * or action patterns (`ssm:UpdateInstanceInformation`, `s3:Get*`) its role allows.
+ */
+const instanceProfileSchema = z.object({
+  name: z.string().regex(/^[\w+=,.@-]{1,128}$/),
+  roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/),
+  policies: z.array(z.string().min(1)).default([]),
+});
+
+const capacityShortageSchema = z.object({
+  availabilityZone: z.string().min(1),
+  instanceType: z.string().min(1).default('*'),
+  forMs: z.number().int().min(0).optional(),
+});
+
+/** Overrides of the profile's realism (see `realism.ts`), absolute milliseconds. */
+const realismSchema = z
+  .object({
+    enabled: z.boolean(),
+    visibilityLagMs: z.object({ min: z.number().int().min(0), max: z.number().int().min(0) }),
+    terminatedVisibleMs: z.number().min(0),
+    stoppedSettleMs: z.number().int().min(0),
+    ssmNeedsInstanceProfile: z.boolean(),
+    agentRegistrationJitterMs: z.number().int().min(0),
+    ec2Buckets: z.boolean(),
+    insufficientCapacity: z.array(capacityShortageSchema),
+  } satisfies Record<keyof Realism, z.ZodType>)
+  .partial();
+
 const regionSchema = z.object({
   name: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
   vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/),
   subnets: z.array(subnetSchema).min(1),
   securityGroups: z.array(securityGroupSchema).default([]),
   baseImages: z.array(baseImageSchema).default([]),
+  loadBalancers: z.array(loadBalancerSchema).default([]),
   targetGroups: z.array(targetGroupSchema).default([]),
   /** Extra SSM parameters (name → value) present at start. */
   parameters: z.record(z.string(), z.string()).default({}),
@@ -81,6 +120,10 @@ export const sandboxConfigSchema = z.object({
   timings: timingsSchema.default({}),
   /** Upper bound of live (not terminated) instances; RunInstances beyond it → InstanceLimitExceeded. */
   maxInstances: z.number().int().min(1).default(64),
+  /** What the account's IAM holds (global, like IAM): instance profiles and what their roles allow. */
+  instanceProfiles: z.array(instanceProfileSchema).default([]),
+  /** Overrides of the profile's realism knobs. */
+  realism: realismSchema.default({}),
   regions: z.array(regionSchema).min(1),
 });
 
@@ -91,6 +134,8 @@ export type SandboxConfigInput = z.input<typeof sandboxConfigSchema>;
 export type RegionConfig = SandboxConfig['regions'][number];
 export type TargetGroupConfig = RegionConfig['targetGroups'][number];
 export type BaseImageConfig = RegionConfig['baseImages'][number];
+export type LoadBalancerConfig = RegionConfig['loadBalancers'][number];
+export type InstanceProfileConfig = SandboxConfig['instanceProfiles'][number];
 
 /** Validates a configuration, naming the offending field in the error. */
 export function parseSandboxConfig(input: unknown): SandboxConfig {
@@ -102,6 +147,13 @@ export function parseSandboxConfig(input: unknown): SandboxConfig {
   const names = result.data.regions.map((r) => r.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`invalid sandbox config:\n  regions: region ${dup} appears twice`);
+  for (const region of result.data.regions) {
+    for (const [i, group] of region.targetGroups.entries()) {
+      if (group.loadBalancerArn && !region.loadBalancers.some((lb) => lb.arn === group.loadBalancerArn)) {
+        throw new Error(`invalid sandbox config:\n  regions.${region.name}.targetGroups.${i}.loadBalancerArn: no load balancer ${group.loadBalancerArn} in loadBalancers`);
+      }
+    }
+  }
   return result.data;
 }
 

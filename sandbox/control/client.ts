@@ -2,7 +2,8 @@
  * A typed client of the control endpoint. `startSandbox` returns one; a test that talks to a
  * sandbox started elsewhere (e.g. by the CLI) builds one from the printed `controlUrl`.
  */
-import type { AgentFault, FailureRule, ImageFailure, ThrottleRule } from '../state/faults';
+import type { CapacityShortage } from '../config/realism';
+import type { AgentFault, FailureRule, Faults, ImageFailure, ThrottleRule } from '../state/faults';
 import type { ResourceListing } from './resources';
 
 /** Calls the `/_sandbox/` routes. */
@@ -54,7 +55,20 @@ export class SandboxControl {
     await this.call('POST', '/faults/agent', fault);
   }
 
-  /** Clears every armed fault (counts stay). */
+  /**
+   * No capacity for `instanceType` (default every type) in a zone, for `forMs` (default until
+   * cleared): RunInstances there answers InsufficientInstanceCapacity.
+   */
+  async noCapacity(shortage: Pick<CapacityShortage, 'availabilityZone'> & Partial<CapacityShortage>): Promise<void> {
+    await this.call('POST', '/faults/capacity', shortage);
+  }
+
+  /** What is armed: throttles, failures, EC2's buckets, capacity shortages… */
+  faults(): Promise<ReturnType<Faults['describe']>> {
+    return this.call('GET', '/faults');
+  }
+
+  /** Clears every armed fault (counts stay; what the config's realism sets stays). */
   async clearFaults(): Promise<void> {
     await this.call('DELETE', '/faults');
   }

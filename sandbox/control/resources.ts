@@ -5,6 +5,7 @@
  */
 import { findProcessesWithEnv } from '../host/process-tracker';
 import { aggregateStatus } from '../state/commands';
+import { isVisible } from '../state/instances';
 import type { SandboxState } from '../state/sandbox-state';
 import { pingStatus } from '../ssm/instance-information';
 
@@ -21,6 +22,10 @@ export interface InstanceSummary {
   /** Host pids of the instance's live processes (empty once stopped or terminated). */
   processes: number[];
   root: string;
+  /** The instance's availability zone. */
+  availabilityZone: string;
+  /** Whether the AWS APIs show it now (a new one is hidden for the realism's lag; a long-terminated one is gone). */
+  visible: boolean;
 }
 
 /** The whole listing. */
@@ -38,7 +43,12 @@ export interface ResourceListing {
     sourceImageId?: string;
     sourceRegion?: string;
     tags: Record<string, string>;
+    /** The snapshots it is made of. */
+    snapshotIds: string[];
+    visible: boolean;
   }[];
+  /** EBS snapshots, deleted ones included (`deleted: true`). */
+  snapshots: { id: string; region: string; ownerId: string; state: string; deleted: boolean; description: string; tags: Record<string, string> }[];
   commands: {
     id: string;
     region: string;
@@ -74,6 +84,8 @@ export async function listResources(state: SandboxState): Promise<ResourceListin
         agent: i.agent === 'not-registered' ? 'NotRegistered' : pingStatus(i),
         processes: await findProcessesWithEnv('SANDBOX_INSTANCE_ID', i.id),
         root: i.root,
+        availabilityZone: i.availabilityZone,
+        visible: isVisible(i, state.realism.terminatedVisibleMs),
       }),
     ),
   );
@@ -91,6 +103,17 @@ export async function listResources(state: SandboxState): Promise<ResourceListin
       sourceImageId: i.sourceImageId,
       sourceRegion: i.sourceRegion,
       tags: tagRecord(i.tags),
+      snapshotIds: i.snapshotIds,
+      visible: i.visibleAt <= Date.now(),
+    })),
+    snapshots: state.snapshots.listAll().map((s) => ({
+      id: s.id,
+      region: s.region,
+      ownerId: s.ownerId,
+      state: s.state,
+      deleted: s.deleted,
+      description: s.description,
+      tags: tagRecord(s.tags),
     })),
     commands: state.commands.listAll().map((c) => ({
       id: c.id,

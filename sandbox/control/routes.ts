@@ -22,7 +22,7 @@ export interface ControlDeps {
 
 const actionKey = z
   .string()
-  .regex(/^(ec2|ssm|elasticloadbalancing|elbv2):[A-Za-z0-9]+$/, 'an action key such as ec2:RunInstances')
+  .regex(/^(ec2|ssm|elasticloadbalancing|elbv2|iam):[A-Za-z0-9]+$/, 'an action key such as ec2:RunInstances')
   .transform((k) => k.replace(/^elbv2:/, 'elasticloadbalancing:'));
 
 const throttleBody = z.union([
@@ -39,6 +39,11 @@ const failBody = z.object({
 const imageFailureBody = z.object({ code: z.string().optional(), message: z.string().optional() });
 const agentFaultBody = z.object({ next: z.number().int().min(1).default(1) });
 const agentBody = z.object({ online: z.boolean() });
+const capacityBody = z.object({
+  availabilityZone: z.string().min(1),
+  instanceType: z.string().min(1).default('*'),
+  forMs: z.number().int().min(0).optional(),
+});
 const healthBody = z.object({ failing: z.boolean() });
 
 class ControlError extends Error {
@@ -88,8 +93,9 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       if (instanceRoute[2] === 'agent') {
         const { online } = await jsonBody(req, agentBody);
         instance.agentForcedOffline = !online;
-        // Bringing an agent back: it reports at once if the instance is running and was registered.
-        if (online && instance.state === 'running' && instance.statusOk) {
+        // Bringing an agent back: it reports at once if the instance is running and its role allows SSM.
+        const mayRegister = instance.ssmAllowed || !state.realism.ssmNeedsInstanceProfile;
+        if (online && instance.state === 'running' && instance.statusOk && mayRegister) {
           instance.agent = 'online';
           instance.agentLastPing = new Date();
         }
@@ -137,6 +143,9 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
         return reply(res, 200, state.faults.describe());
       case 'POST /_sandbox/faults/image':
         state.faults.failNextImage(await jsonBody(req, imageFailureBody));
+        return reply(res, 200, state.faults.describe());
+      case 'POST /_sandbox/faults/capacity':
+        state.faults.noCapacity(await jsonBody(req, capacityBody));
         return reply(res, 200, state.faults.describe());
       case 'POST /_sandbox/faults/agent':
         state.faults.failNextAgents(await jsonBody(req, agentFaultBody));

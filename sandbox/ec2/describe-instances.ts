@@ -12,7 +12,7 @@ import type { OperationContext } from '../protocol/handler';
 import type { InstanceRecord } from '../state/instances';
 import { applyFilters, type FilterFields } from './filters';
 import { paginate } from '../protocol/pagination';
-import { requireInstances } from './lookup';
+import { requireInstances, visibleInstances } from './lookup';
 import { instanceState } from './render';
 import { reservationOf } from './run-instances';
 
@@ -45,7 +45,7 @@ function checkMaxResults(maxResults: number | undefined, withIds: boolean, min: 
 export function describeInstances({ state, region }: OperationContext, input: DescribeInstancesRequest): DescribeInstancesResult {
   const ids = input.InstanceIds ?? [];
   checkMaxResults(input.MaxResults, ids.length > 0, 5);
-  const candidates = ids.length ? requireInstances(state, region, ids) : state.instances.listInRegion(region);
+  const candidates = ids.length ? requireInstances(state, region, ids) : visibleInstances(state, region);
   const matching = applyFilters(candidates, input.Filters, INSTANCE_FILTERS, (i) => i.tags);
   const { page, nextToken } = paginate(matching, input.MaxResults, input.NextToken);
   const byReservation = new Map<string, InstanceRecord[]>();
@@ -73,7 +73,7 @@ const STATUS_FILTERS: FilterFields<InstanceRecord> = {
 export function describeInstanceStatus({ state, region }: OperationContext, input: DescribeInstanceStatusRequest): DescribeInstanceStatusResult {
   const ids = input.InstanceIds ?? [];
   checkMaxResults(input.MaxResults, ids.length > 0, 5);
-  let candidates = ids.length ? requireInstances(state, region, ids) : state.instances.listInRegion(region);
+  let candidates = ids.length ? requireInstances(state, region, ids) : visibleInstances(state, region);
   if (!input.IncludeAllInstances) candidates = candidates.filter((i) => i.state === 'running');
   const matching = applyFilters(candidates, input.Filters, STATUS_FILTERS, (i) => i.tags);
   const { page, nextToken } = paginate(matching, input.MaxResults, input.NextToken);

@@ -10,6 +10,7 @@ import type {
   DescribeImagesRequest,
   DescribeImagesResult,
 } from '@aws-sdk/client-ec2';
+import { randomLag } from '../config/realism';
 import { copyRoot } from '../host/image-roots';
 import { AwsApiError, required } from '../protocol/errors';
 import type { OperationContext } from '../protocol/handler';
@@ -22,6 +23,7 @@ import { paginate } from '../protocol/pagination';
 import { holdRoot, rebootAround } from './instance-lifecycle';
 import { requireImages, requireInstances } from './lookup';
 import { renderImage } from './render';
+import { requestFingerprint } from './run-instances';
 
 const AMI_NAME = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
 
@@ -34,8 +36,22 @@ function checkName(state: SandboxState, region: string, name: string): void {
 }
 
 /**
+ * The image's root-volume snapshot, `pending` until the image settles. Tagged from the request's
+ * `TagSpecifications` of type `snapshot` (CreateImage and CopyImage both accept them).
+ */
+function newSnapshot(state: SandboxState, region: string, description: string, tags: { Key?: string; Value?: string }[]): string {
+  const id = newResourceId('snap');
+  state.snapshots.add({ id, region, ownerId: state.accountId, description, volumeSize: 8, startTime: new Date(), tags: new TagSet(tags), state: 'pending', deleted: false });
+  return id;
+}
+
+/** Fingerprints of CopyImage requests by client token (a reuse with any change is a mismatch). */
+const copyFingerprints = new WeakMap<ImageRecord, string>();
+
+/**
  * Ends the image's `pending` state once `copy` finished and `ms` elapsed: `available`, or
- * `failed` with a StateReason when a fault was armed or the copy failed.
+ * `failed` with a StateReason when a fault was armed or the copy failed. Its snapshots complete
+ * with it (or end in `error`).
  */
 function settleLater(state: SandboxState, image: ImageRecord, ms: number, copy: Promise<void>): void {
   const injected = state.faults.takeImageFailure();
@@ -49,8 +65,12 @@ function settleLater(state: SandboxState, image: ImageRecord, ms: number, copy: 
   );
   function finish(copyFailure?: { code: string; message: string }): void {
     state.scheduler.after(ms - (Date.now() - started), `image ${image.id}`, () => {
-      if (image.deregistered) return;
       const failure = copyFailure ?? injected;
+      for (const id of image.snapshotIds) {
+        const snapshot = state.snapshots.find(image.region, id);
+        if (snapshot) snapshot.state = failure ? 'error' : 'completed';
+      }
+      if (image.deregistered) return;
       image.state = failure ? 'failed' : 'available';
       image.stateReason = failure;
     });
@@ -64,8 +84,14 @@ export function createImage({ state, region }: OperationContext, input: CreateIm
   if (instance.state !== 'running' && instance.state !== 'stopped') {
     throw new AwsApiError('IncorrectInstanceState', `Instance '${instance.id}' is not in a state from which it can be imaged (state: ${instance.state}).`);
   }
+  // Right after `stopped`, EC2 may still see the instance as stopping (hashicorp/packer#9562;
+  // Packer retries CreateImage since #9579).
+  if (instance.state === 'stopped' && Date.now() < (instance.stoppedAt ?? 0) + state.realism.stoppedSettleMs) {
+    throw new AwsApiError('InvalidParameterValue', `Invalid value '${instance.id}' for instanceId. Instance is not in state 'running' or 'stopped'`);
+  }
   checkName(state, region, name);
   const id = newResourceId('ami');
+  const snapshotId = newSnapshot(state, region, `Created by CreateImage(${instance.id}) for ${id}`, tagsFromSpecifications(input.TagSpecifications, 'snapshot'));
   const image: ImageRecord = {
     id,
     region,
@@ -77,8 +103,10 @@ export function createImage({ state, region }: OperationContext, input: CreateIm
     creationDate: new Date(),
     sourceInstanceId: instance.id,
     tags: new TagSet(tagsFromSpecifications(input.TagSpecifications, 'image')),
+    snapshotIds: [snapshotId],
     state: 'pending',
     deregistered: false,
+    visibleAt: Date.now() + randomLag(state.realism.visibilityLagMs),
   };
   state.images.add(image);
   const snapshot = (): Promise<void> => copyRoot(instance.root, image.root);
@@ -93,10 +121,11 @@ export function copyImage({ state, region }: OperationContext, input: CopyImageR
   const sourceRegion = required(input.SourceRegion, 'SourceRegion');
   const sourceId = required(input.SourceImageId, 'SourceImageId');
   const name = required(input.Name, 'Name');
+  const fingerprint = requestFingerprint(input);
   if (input.ClientToken) {
     const earlier = state.images.findByToken(region, input.ClientToken);
     if (earlier) {
-      if (earlier.sourceImageId !== sourceId || earlier.sourceRegion !== sourceRegion || earlier.name !== name) {
+      if (copyFingerprints.get(earlier) !== fingerprint) {
         throw new AwsApiError('IdempotentParameterMismatch', 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).');
       }
       return { ImageId: earlier.id };
@@ -110,6 +139,7 @@ export function copyImage({ state, region }: OperationContext, input: CopyImageR
   checkName(state, region, name);
   const id = newResourceId('ami');
   const tags = tagsFromSpecifications(input.TagSpecifications, 'image');
+  const snapshotId = newSnapshot(state, region, `Copied for DestinationAmi ${id} from SourceAmi ${sourceId} in ${sourceRegion}`, tagsFromSpecifications(input.TagSpecifications, 'snapshot'));
   const image: ImageRecord = {
     id,
     region,
@@ -123,10 +153,13 @@ export function copyImage({ state, region }: OperationContext, input: CopyImageR
     sourceRegion,
     clientToken: input.ClientToken,
     tags: new TagSet([...(input.CopyImageTags ? source.tags.toList() : []), ...tags]),
+    snapshotIds: [snapshotId],
     state: 'pending',
     deregistered: false,
+    visibleAt: Date.now() + randomLag(state.realism.visibilityLagMs),
   };
   state.images.add(image);
+  copyFingerprints.set(image, fingerprint);
   settleLater(state, image, state.timings.imageCopyMs, copyRoot(source.root, image.root));
   return { ImageId: id };
 }
@@ -148,7 +181,7 @@ const IMAGE_FILTERS: FilterFields<ImageRecord> = {
 /** DescribeImages: registered images (pending, available and failed), with Owners, ids and filters. */
 export function describeImages({ state, region }: OperationContext, input: DescribeImagesRequest): DescribeImagesResult {
   const ids = input.ImageIds ?? [];
-  let images = ids.length ? requireImages(state, region, ids) : state.images.listRegistered(region);
+  let images = ids.length ? requireImages(state, region, ids) : state.images.listVisible(region);
   const owners = input.Owners ?? [];
   if (owners.length) {
     images = images.filter((i) =>
@@ -160,11 +193,25 @@ export function describeImages({ state, region }: OperationContext, input: Descr
   return { Images: page.map(renderImage), NextToken: nextToken };
 }
 
-/** DeregisterImage: hidden from DescribeImages at once; its root is deleted. */
+/**
+ * DeregisterImage: hidden from DescribeImages at once; its root is deleted. Its snapshots stay
+ * (and stay billed) unless `DeleteAssociatedSnapshots` asks for them, and even then a snapshot
+ * another image still uses is kept (EC2 API reference, DeregisterImage).
+ */
 export function deregisterImage({ state, region }: OperationContext, input: DeregisterImageRequest): DeregisterImageResult {
   const [image] = requireImages(state, region, [required(input.ImageId, 'ImageId')]);
   if (image.ownerId !== state.accountId) throw new AwsApiError('AuthFailure', `Not authorized for image:${image.id}`);
   image.deregistered = true;
   state.scheduler.track(`deregister ${image.id}`, rm(image.root, { recursive: true, force: true }));
-  return { Return: true };
+  if (!input.DeleteAssociatedSnapshots) return { Return: true };
+  return {
+    Return: true,
+    DeleteSnapshotResults: image.snapshotIds.map((SnapshotId) => {
+      const snapshot = state.snapshots.find(region, SnapshotId);
+      if (!snapshot) return { SnapshotId, ReturnCode: 'skipped' };
+      if (state.images.usingSnapshot(SnapshotId).length > 0) return { SnapshotId, ReturnCode: 'skipped' };
+      snapshot.deleted = true;
+      return { SnapshotId, ReturnCode: 'success' };
+    }),
+  };
 }

@@ -3,8 +3,10 @@ import type { OperationTable } from '../protocol/handler';
 import { describeInstances, describeInstanceStatus } from './describe-instances';
 import { copyImage, createImage, deregisterImage, describeImages } from './images';
 import { startInstances, stopInstances, terminateInstances } from './instance-actions';
+import { describeSecurityGroups, describeSubnets } from './network';
 import { describeRegions } from './regions';
 import { runInstances } from './run-instances';
+import { deleteSnapshot, describeSnapshots } from './snapshots';
 import { createTags, deleteTags } from './tags';
 
 export const EC2_OPERATIONS: OperationTable = {
@@ -21,4 +23,8 @@ export const EC2_OPERATIONS: OperationTable = {
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeRegions: describeRegions,
+  DescribeSnapshots: describeSnapshots,
+  DeleteSnapshot: deleteSnapshot,
+  DescribeSubnets: describeSubnets,
+  DescribeSecurityGroups: describeSecurityGroups,
 };

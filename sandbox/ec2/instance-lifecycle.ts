@@ -96,13 +96,17 @@ function becomeRunning(state: SandboxState, instance: InstanceRecord): void {
   instance.launchTime = new Date();
   instance.bootCount += 1;
   state.scheduler.track(`boot ${instance.id}`, runBoot(state, instance, generation));
-  state.scheduler.after(state.timings.agentOnlineMs, `agent ${instance.id}`, () => {
-    if (instance.generation !== generation) return;
-    instance.statusOk = true;
-    if (!instance.agentForcedOffline) {
-      instance.agent = 'online';
-      instance.agentLastPing = new Date();
-    }
+  state.scheduler.after(state.timings.agentOnlineMs, `status ${instance.id}`, () => {
+    if (instance.generation === generation) instance.statusOk = true;
+  });
+  // The SSM agent registers (UpdateInstanceInformation) only with a role that allows it, and
+  // takes its time: 30 s to minutes on AWS (AWS Systems Manager guide, "Configure instance permissions").
+  if (state.realism.ssmNeedsInstanceProfile && !instance.ssmAllowed) return;
+  const registration = state.timings.agentOnlineMs + Math.floor(Math.random() * (state.realism.agentRegistrationJitterMs + 1));
+  state.scheduler.after(registration, `agent ${instance.id}`, () => {
+    if (instance.generation !== generation || instance.agentForcedOffline) return;
+    instance.agent = 'online';
+    instance.agentLastPing = new Date();
   });
 }
 
@@ -121,6 +125,7 @@ export function beginStop(state: SandboxState, instance: InstanceRecord): void {
   loseAgent(instance);
   transitionLater(state, instance, state.timings.instanceStopMs, `stop ${instance.id}`, killInstanceProcesses(instance), () => {
     instance.state = 'stopped';
+    instance.stoppedAt = Date.now();
   });
 }
 
@@ -131,6 +136,7 @@ export function beginTerminate(state: SandboxState, instance: InstanceRecord): v
   loseAgent(instance);
   transitionLater(state, instance, state.timings.instanceTerminateMs, `terminate ${instance.id}`, killInstanceProcesses(instance), async () => {
     instance.state = 'terminated';
+    instance.terminatedAt = Date.now();
     state.ips.release(instance.privateIp);
     await Promise.allSettled([...(rootReaders.get(instance) ?? [])]);
     // A boot still copying the image root or a dying process still writing can refill a folder

@@ -69,7 +69,7 @@ export function renderImage(image: ImageRecord): Image {
       {
         DeviceName: '/dev/xvda',
         Ebs: {
-          SnapshotId: `snap-${image.id.slice(4)}`,
+          SnapshotId: image.snapshotIds[0],
           VolumeSize: 8,
           VolumeType: 'gp3',
           DeleteOnTermination: true,

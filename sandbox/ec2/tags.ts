@@ -1,15 +1,16 @@
-/** CreateTags and DeleteTags on instances and images. */
+/** CreateTags and DeleteTags on instances, images and snapshots (a new, not yet visible one is NotFound). */
 import type { CreateTagsRequest, DeleteTagsRequest } from '@aws-sdk/client-ec2';
 import { AwsApiError, required } from '../protocol/errors';
 import type { OperationContext } from '../protocol/handler';
 import type { TagSet } from '../state/tags';
-import { requireImages, requireInstances } from './lookup';
+import { requireImages, requireInstances, requireSnapshots } from './lookup';
 
 /** Every resource's tag set, checked before any change (one bad id changes nothing). */
 function tagSetsOf({ state, region }: OperationContext, ids: readonly string[]): TagSet[] {
   return ids.map((id) => {
     if (id.startsWith('i-')) return requireInstances(state, region, [id])[0].tags;
     if (id.startsWith('ami-')) return requireImages(state, region, [id])[0].tags;
+    if (id.startsWith('snap-')) return requireSnapshots(state, region, [id])[0].tags;
     throw new AwsApiError('InvalidID', `The ID '${id}' is not valid`);
   });
 }

@@ -1,5 +1,6 @@
 /** The ELBv2 allow-list. Anything else is `InvalidAction`. */
 import type { OperationTable } from '../protocol/handler';
+import { describeLoadBalancers } from './describe-load-balancers';
 import { deregisterTargets, describeTargetGroups, describeTargetHealth, registerTargets } from './target-groups';
 
 export const ELBV2_OPERATIONS: OperationTable = {
@@ -7,4 +8,5 @@ export const ELBV2_OPERATIONS: OperationTable = {
   RegisterTargets: registerTargets,
   DeregisterTargets: deregisterTargets,
   DescribeTargetHealth: describeTargetHealth,
+  DescribeLoadBalancers: describeLoadBalancers,
 };

@@ -11,9 +11,11 @@ export class LoadBalancers {
 
   constructor(private readonly state: SandboxState) {}
 
-  /** Starts a proxy per target group and the health checks; fills each group's `proxyUrl`. */
+  /** Starts a proxy per attached target group and the health checks; fills each group's `proxyUrl`. */
   async start(): Promise<void> {
     for (const group of this.state.targetGroups.listAll()) {
+      // A target group attached to no load balancer has no listener: nothing to proxy.
+      if (!group.config.loadBalancerArn) continue;
       const proxy = await startProxy(this.state, group);
       group.proxyUrl = proxy.url;
       this.proxies.push(proxy);
@@ -25,7 +27,7 @@ export class LoadBalancers {
   urls(): Record<string, Record<string, string>> {
     const out: Record<string, Record<string, string>> = {};
     for (const g of this.state.targetGroups.listAll()) {
-      (out[g.region] ??= {})[g.config.name] = g.proxyUrl ?? '';
+      if (g.proxyUrl) (out[g.region] ??= {})[g.config.name] = g.proxyUrl;
     }
     return out;
   }

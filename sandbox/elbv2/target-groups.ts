@@ -17,6 +17,8 @@ import { AwsApiError, required } from '../protocol/errors';
 import type { OperationContext } from '../protocol/handler';
 import type { SandboxState } from '../state/sandbox-state';
 import { registrationKey, type Registration, type TargetGroupRecord } from '../state/target-groups';
+import { visibleInstance } from '../ec2/lookup';
+import { notInUse } from './describe-load-balancers';
 import { beginDraining, groupTimings, healthPort } from './target-health';
 
 function notFound(): AwsApiError {
@@ -75,7 +77,7 @@ function targetsOf(group: TargetGroupRecord, targets: TargetDescription[]): { id
 export function registerTargets({ state, region }: OperationContext, input: RegisterTargetsInput): RegisterTargetsOutput {
   const group = requireGroup(state, region, required(input.TargetGroupArn, 'TargetGroupArn', 'ValidationError'));
   const targets = targetsOf(group, required(input.Targets, 'Targets', 'ValidationError'));
-  const invalid = targets.filter((t) => state.instances.getInRegion(region, t.id)?.state !== 'running');
+  const invalid = targets.filter((t) => visibleInstance(state, region, t.id)?.state !== 'running');
   if (invalid.length) {
     throw new AwsApiError('InvalidTarget', `The following targets are not in a running state and cannot be registered: '${invalid.map((t) => t.id).join(', ')}'`);
   }
@@ -97,14 +99,13 @@ export function registerTargets({ state, region }: OperationContext, input: Regi
   return {};
 }
 
-/** Deregisters: `draining` for the deregistration delay, then gone. */
+/**
+ * Deregisters: `draining` for the deregistration delay, then gone. A target that is not
+ * registered is no error (AWS answers success), so a repeated or late deregistration is harmless.
+ */
 export function deregisterTargets({ state, region }: OperationContext, input: DeregisterTargetsInput): DeregisterTargetsOutput {
   const group = requireGroup(state, region, required(input.TargetGroupArn, 'TargetGroupArn', 'ValidationError'));
   const targets = targetsOf(group, required(input.Targets, 'Targets', 'ValidationError'));
-  const missing = targets.filter((t) => !group.registrations.has(registrationKey(t.id, t.port)));
-  if (missing.length) {
-    throw new AwsApiError('InvalidTarget', `The following targets are not registered in target group '${group.config.arn}': '${missing.map((t) => t.id).join(', ')}'`);
-  }
   for (const t of targets) {
     const reg = group.registrations.get(registrationKey(t.id, t.port));
     if (reg && reg.state !== 'draining') beginDraining(state, group, reg);
@@ -121,7 +122,7 @@ export function describeTargetHealth({ state, region }: OperationContext, input:
       const reg = group.registrations.get(registrationKey(t.id, t.port));
       rows.push(
         reg
-          ? describe(group, reg)
+          ? describe(state, group, reg)
           : {
               Target: { Id: t.id, Port: t.port },
               HealthCheckPort: String(group.config.healthCheckPort === 'traffic-port' ? t.port : group.config.healthCheckPort),
@@ -130,15 +131,15 @@ export function describeTargetHealth({ state, region }: OperationContext, input:
       );
     }
   } else {
-    for (const reg of group.registrations.values()) rows.push(describe(group, reg));
+    for (const reg of group.registrations.values()) rows.push(describe(state, group, reg));
   }
   return { TargetHealthDescriptions: rows };
 }
 
-function describe(group: TargetGroupRecord, reg: Registration): TargetHealthDescription {
-  return {
-    Target: { Id: reg.targetId, Port: reg.port },
-    HealthCheckPort: String(healthPort(group, reg)),
-    TargetHealth: { State: reg.state, Reason: reg.reason, Description: reg.description },
-  };
+function describe(state: SandboxState, group: TargetGroupRecord, reg: Registration): TargetHealthDescription {
+  const target = { Target: { Id: reg.targetId, Port: reg.port }, HealthCheckPort: String(healthPort(group, reg)) };
+  // No load balancer sends it traffic, whatever its health: unused, Target.NotInUse (until deregistered).
+  const idle = reg.state === 'draining' ? undefined : notInUse(state, group, state.instances.get(reg.targetId));
+  if (idle) return { ...target, TargetHealth: { State: 'unused', Reason: 'Target.NotInUse', Description: idle } };
+  return { ...target, TargetHealth: { State: reg.state, Reason: reg.reason, Description: reg.description } };
 }

@@ -3,10 +3,12 @@
  * `initial` → `healthy` after `healthyThreshold` successes; `healthy`/`initial` → `unhealthy`
  * after `unhealthyThreshold` failures; back to `healthy` after enough successes. A stopped
  * instance is `unused` (Target.InvalidState); a terminated one is deregistered (draining), as ELB does.
+ * A target no load balancer sends traffic to (see describe-load-balancers.ts) is not probed.
  */
 import http from 'node:http';
 import type { TargetHealthReasonEnum } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SandboxState } from '../state/sandbox-state';
+import { notInUse } from './describe-load-balancers';
 import { registrationKey, type Registration, type TargetGroupRecord } from '../state/target-groups';
 
 /** The timings that apply to one group: its config overrides, else the profile. */
@@ -88,6 +90,7 @@ export async function checkGroup(state: SandboxState, group: TargetGroupRecord):
         beginDraining(state, group, reg);
         return;
       }
+      if (notInUse(state, group, instance)) return; // no load balancer probes it (DescribeTargetHealth says why)
       if (instance.state !== 'running') {
         Object.assign(reg, { state: 'unused', reason: 'Target.InvalidState', description: `Target is in the ${instance.state} state`, consecutiveOk: 0, consecutiveFail: 0 });
         return;

@@ -1,12 +1,14 @@
 /**
- * The three services: how each is recognised, which protocol it speaks, and where its
+ * The four services: how each is recognised, which protocol it speaks, and where its
  * operation schemas come from (the AWS SDK v3 clients' own, e.g. `RunInstances$`).
  */
 import * as ec2Sdk from '@aws-sdk/client-ec2';
 import * as elbSdk from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as iamSdk from '@aws-sdk/client-iam';
 import * as ssmSdk from '@aws-sdk/client-ssm';
 import { EC2_OPERATIONS } from '../ec2';
 import { ELBV2_OPERATIONS } from '../elbv2';
+import { IAM_OPERATIONS } from '../iam';
 import { SSM_OPERATIONS } from '../ssm';
 import type { ServiceId } from '../state/faults';
 import type { OperationTable } from './handler';
@@ -47,6 +49,15 @@ export const SERVICES: Readonly<Record<ServiceId, ServiceSpec>> = {
     protocol: 'json',
     operations: SSM_OPERATIONS,
     sdk: ssmSdk as unknown as Record<string, unknown>,
+  },
+  // Global: any configured region's signature is accepted (see sandbox.ts).
+  iam: {
+    id: 'iam',
+    protocol: 'query',
+    version: '2010-05-08',
+    xmlNamespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
+    operations: IAM_OPERATIONS,
+    sdk: iamSdk as unknown as Record<string, unknown>,
   },
 };
 

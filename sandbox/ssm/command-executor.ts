@@ -57,12 +57,38 @@ function finish(invocation: InvocationRecord, status: InvocationRecord['status']
   invocation.cancel = undefined;
 }
 
-async function runInvocation(state: SandboxState, command: CommandRecord, invocation: InvocationRecord): Promise<void> {
-  const instance = state.instances.get(invocation.instanceId);
-  if (!instance || pingStatus(instance) !== 'Online') {
-    finish(invocation, 'Failed', 'Undeliverable', -1);
-    return;
+/**
+ * Waits until the instance's agent can take the invocation. While it cannot (registered, but
+ * `ConnectionLost`), the invocation is `Delayed` and delivery is retried; once the command's
+ * `TimeoutSeconds` (the delivery timeout, scaled like every AWS duration) has passed it ends
+ * `TimedOut` with `DeliveryTimedOut`, as AWS Run Command's status page describes. Resolves false
+ * when there is nothing to run (cancelled meanwhile, timed out, the instance gone, the sandbox stopping).
+ */
+async function deliver(state: SandboxState, command: CommandRecord, invocation: InvocationRecord): Promise<boolean> {
+  const deadline = command.requestedAt.getTime() + command.timeoutSeconds * 1000 * state.config.timeScale;
+  const retryMs = Math.max(50, state.timings.commandStartMs);
+  for (;;) {
+    if (TERMINAL_STATUSES.has(invocation.status)) return false;
+    const instance = state.instances.get(invocation.instanceId);
+    if (!instance || instance.state === 'terminated' || instance.state === 'shutting-down') {
+      finish(invocation, 'Failed', 'Undeliverable', -1);
+      return false;
+    }
+    if (pingStatus(instance) === 'Online') return true;
+    if (Date.now() >= deadline) {
+      finish(invocation, 'TimedOut', 'DeliveryTimedOut', -1);
+      return false;
+    }
+    invocation.status = 'Delayed';
+    invocation.statusDetails = 'Delayed';
+    if (!(await state.scheduler.sleep(Math.min(retryMs, deadline - Date.now())))) return false;
   }
+}
+
+async function runInvocation(state: SandboxState, command: CommandRecord, invocation: InvocationRecord): Promise<void> {
+  if (!(await deliver(state, command, invocation))) return;
+  const instance = state.instances.get(invocation.instanceId);
+  if (!instance) return;
   invocation.status = 'InProgress';
   invocation.statusDetails = 'InProgress';
   invocation.startedAt = new Date();

@@ -19,6 +19,8 @@ import { aggregateStatus, TERMINAL_STATUSES, type CommandRecord, type Invocation
 import { newCommandId } from '../state/ids';
 import type { SandboxState } from '../state/sandbox-state';
 import { dispatchCommand } from './command-executor';
+import { randomLag } from '../config/realism';
+import { visibleInstance, visibleInstances } from '../ec2/lookup';
 
 const DOCUMENT = 'AWS-RunShellScript';
 const PLUGIN = 'aws:runShellScript';
@@ -37,9 +39,8 @@ function targetInstanceIds(state: SandboxState, region: string, input: SendComma
     else if (t.Key?.startsWith('tag:')) {
       const key = t.Key.slice(4);
       ids.push(
-        ...state.instances
-          .listInRegion(region)
-          .filter((i) => i.state === 'running' && (t.Values ?? []).includes(i.tags.get(key) ?? '\0'))
+        ...visibleInstances(state, region)
+          .filter((i) => i.state === 'running' && i.agent !== 'not-registered' && (t.Values ?? []).includes(i.tags.get(key) ?? '\0'))
           .map((i) => i.id),
       );
     } else throw new AwsApiError('InvalidTarget', `Target key ${t.Key} is not supported by the sandbox`);
@@ -81,7 +82,7 @@ function renderCommand(c: CommandRecord): Command {
     TargetCount: invocations.length,
     CompletedCount: invocations.filter((i) => TERMINAL_STATUSES.has(i.status)).length,
     ErrorCount: invocations.filter((i) => i.status === 'Failed' && i.statusDetails !== 'Undeliverable').length,
-    DeliveryTimedOutCount: invocations.filter((i) => i.statusDetails === 'Undeliverable').length,
+    DeliveryTimedOutCount: invocations.filter((i) => i.statusDetails === 'DeliveryTimedOut').length,
     TimeoutSeconds: c.timeoutSeconds,
     CloudWatchOutputConfig: { CloudWatchLogGroupName: '', CloudWatchOutputEnabled: false },
   };
@@ -96,9 +97,11 @@ export function sendCommand({ state, region }: OperationContext, input: SendComm
   }
   const ids = targetInstanceIds(state, region, input);
   if (!ids.length) throw new AwsApiError('InvalidInstanceId', 'Either InstanceIds or Targets must name at least one instance.');
+  // Only managed instances take commands: one whose agent never registered (no instance profile
+  // allowing SSM, or not yet), or that is gone or not yet visible, is InvalidInstanceId, as on AWS.
   const unknown = ids.filter((id) => {
-    const i = state.instances.getInRegion(region, id);
-    return !i || i.state === 'terminated';
+    const i = visibleInstance(state, region, id);
+    return !i || i.state === 'terminated' || i.agent === 'not-registered';
   });
   if (unknown.length) {
     throw new AwsApiError('InvalidInstanceId', `Instances [[${unknown.join(', ')}]] not in a valid state for account ${state.accountId}`);
@@ -106,7 +109,8 @@ export function sendCommand({ state, region }: OperationContext, input: SendComm
   const parameters = (input.Parameters ?? {}) as Record<string, string[]>;
   checkParameters(parameters);
   const now = new Date();
-  const visibleAt = new Date(now.getTime() + state.timings.commandVisibleMs);
+  // Invisible for a moment, as AWS's are (aws/aws-cli#3546); the realism's lag can make it longer.
+  const visibleAt = new Date(now.getTime() + Math.max(state.timings.commandVisibleMs, randomLag(state.realism.visibilityLagMs)));
   const command: CommandRecord = {
     id: newCommandId(),
     region,

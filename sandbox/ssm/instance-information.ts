@@ -4,6 +4,7 @@ import { paginate } from '../protocol/pagination';
 import { AwsApiError } from '../protocol/errors';
 import type { OperationContext } from '../protocol/handler';
 import type { InstanceRecord } from '../state/instances';
+import { visibleInstances } from '../ec2/lookup';
 
 /** `Online` only while running, registered and not forced offline; otherwise `ConnectionLost`. */
 export function pingStatus(instance: InstanceRecord): 'Online' | 'ConnectionLost' {
@@ -52,8 +53,7 @@ export function describeInstanceInformation({ state, region }: OperationContext,
     throw new AwsApiError('ValidationException', `1 validation error detected: Value '${input.MaxResults}' at 'maxResults' failed to satisfy constraint: Member must have value between 5 and 50`);
   }
   const filters = collectFilters(input);
-  const registered = state.instances
-    .listInRegion(region)
+  const registered = visibleInstances(state, region)
     .filter((i) => i.agent !== 'not-registered' && i.state !== 'terminated')
     .filter((i) => filters.every(([key, values]) => values.includes(FIELDS[key](i))));
   const { page, nextToken } = paginate(registered, input.MaxResults, input.NextToken);

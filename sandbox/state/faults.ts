@@ -6,10 +6,11 @@
  * ("fail the next N calls with code X"), a throttle rule (rate or next N), and, when enabled,
  * EC2's token buckets from `reference/facts.md`.
  */
+import type { CapacityShortage, Realism } from '../config/realism';
 import { AwsApiError } from '../protocol/errors';
 
 /** The service part of an action key. */
-export type ServiceId = 'ec2' | 'ssm' | 'elasticloadbalancing';
+export type ServiceId = 'ec2' | 'ssm' | 'elasticloadbalancing' | 'iam';
 
 /** Throttle an action: every call with probability `rate`, or the next `next` calls. */
 export interface ThrottleRule {
@@ -31,6 +32,13 @@ export interface FailureRule {
 export interface ImageFailure {
   code?: string;
   message?: string;
+}
+
+/** A capacity shortage in force: until `until` (epoch ms), or until cleared. */
+interface ActiveShortage extends CapacityShortage {
+  until?: number;
+  /** Set by the config's realism: survives `clear()` (it is the world, not a fault). */
+  fromConfig: boolean;
 }
 
 /** The SSM agents of the next `next` launched instances never come online. */
@@ -79,7 +87,7 @@ export function ec2BucketOf(action: string, input?: Record<string, unknown>): st
 /** The throttling error each service really sends. */
 export function throttlingError(service: ServiceId, action: string): AwsApiError {
   if (service === 'ssm') return new AwsApiError('ThrottlingException', `Rate exceeded for ${action}`, 400);
-  if (service === 'elasticloadbalancing') return new AwsApiError('Throttling', 'Rate exceeded', 400);
+  if (service === 'elasticloadbalancing' || service === 'iam') return new AwsApiError('Throttling', 'Rate exceeded', 400);
   return new AwsApiError('RequestLimitExceeded', 'Request limit exceeded.', 503);
 }
 
@@ -91,6 +99,12 @@ export class Faults {
   private readonly imageFailures: ImageFailure[] = [];
   private offlineAgents = 0;
   private buckets?: Map<string, Bucket>;
+  private shortages: ActiveShortage[] = [];
+
+  /** `realism` sets what `clear()` comes back to: EC2's buckets on or off, the configured capacity shortages. */
+  constructor(private readonly realism?: Pick<Realism, 'ec2Buckets' | 'insufficientCapacity'>) {
+    this.restoreConfigured();
+  }
 
   /** Counts the call, then throws the fault that applies to it, if any. `input`: the decoded request. */
   onCall(service: ServiceId, action: string, region: string, input?: Record<string, unknown>): void {
@@ -129,6 +143,20 @@ export class Faults {
     this.failures.set(rule.action, list);
   }
 
+  /**
+   * No capacity for `instanceType` (`*`: any) in a zone, for `forMs` (absent: until cleared):
+   * RunInstances there answers InsufficientInstanceCapacity, as AWS does when a zone runs out.
+   */
+  noCapacity(shortage: CapacityShortage, fromConfig = false): void {
+    this.shortages.push({ ...shortage, until: shortage.forMs === undefined ? undefined : Date.now() + shortage.forMs, fromConfig });
+  }
+
+  /** The shortage that applies to a launch of `instanceType` in `availabilityZone` now, if any. */
+  capacityShortage(availabilityZone: string, instanceType: string, now = Date.now()): CapacityShortage | undefined {
+    this.shortages = this.shortages.filter((s) => s.until === undefined || s.until > now);
+    return this.shortages.find((s) => s.availabilityZone === availabilityZone && (s.instanceType === '*' || s.instanceType === instanceType));
+  }
+
   /** Turns EC2's token buckets on (full) or off. */
   useEc2Buckets(enabled: boolean): void {
     this.buckets = enabled ? new Map() : undefined;
@@ -162,24 +190,46 @@ export class Faults {
   }
 
   /** What is armed, for the control listing. */
-  describe(): { throttles: ThrottleRule[]; failures: FailureRule[]; imageFailures: ImageFailure[]; offlineAgents: number; ec2Buckets: boolean } {
+  describe(): {
+    throttles: ThrottleRule[];
+    failures: FailureRule[];
+    imageFailures: ImageFailure[];
+    offlineAgents: number;
+    ec2Buckets: boolean;
+    insufficientCapacity: CapacityShortage[];
+  } {
+    const now = Date.now();
     return {
       throttles: [...this.throttles.values()],
       failures: [...this.failures.values()].flat(),
       imageFailures: [...this.imageFailures],
       offlineAgents: this.offlineAgents,
       ec2Buckets: !!this.buckets,
+      insufficientCapacity: this.shortages
+        .filter((s) => s.until === undefined || s.until > now)
+        .map(({ availabilityZone, instanceType, until }) => ({ availabilityZone, instanceType, ...(until === undefined ? {} : { forMs: until - now }) })),
     };
   }
 
-  /** Clears faults (and, unless `keepCounts`, the counters). */
-  clear(keepCounts = false): void {
+  /**
+   * Clears faults (and, unless `keepCounts`, the counters). What the config's realism sets is the
+   * world, not a fault: EC2's buckets stay as configured and configured shortages stay (a reset,
+   * `restart`, starts their clocks again).
+   */
+  clear(keepCounts = false, restart = false): void {
     this.throttles.clear();
     this.failures.clear();
     this.imageFailures.length = 0;
     this.offlineAgents = 0;
-    this.buckets = undefined;
+    this.shortages = restart ? [] : this.shortages.filter((s) => s.fromConfig);
+    if (restart) this.restoreConfigured();
+    else this.useEc2Buckets(!!this.realism?.ec2Buckets);
     if (!keepCounts) this.calls.clear();
+  }
+
+  private restoreConfigured(): void {
+    this.useEc2Buckets(!!this.realism?.ec2Buckets);
+    for (const shortage of this.realism?.insufficientCapacity ?? []) this.noCapacity(shortage, true);
   }
 
   resetCounts(): void {

@@ -19,9 +19,13 @@ export interface ImageRecord {
   readonly sourceRegion?: string;
   readonly clientToken?: string;
   readonly tags: TagSet;
+  /** The EBS snapshots the image is made of (one: the root volume's). */
+  readonly snapshotIds: string[];
   state: ImageState;
   stateReason?: { code: string; message: string };
   deregistered: boolean;
+  /** Epoch ms from which DescribeImages and CreateTags see it (eventual consistency). */
+  visibleAt: number;
 }
 
 /** Every image ever made or preloaded. */
@@ -34,15 +38,34 @@ export class ImageStore {
     if (image.clientToken) this.byToken.set(`${image.region}\0${image.clientToken}`, image.id);
   }
 
-  /** A registered (not deregistered) image in the region. */
+  /** A registered (not deregistered) image in the region, visible to the API or not. */
   findRegistered(region: string, id: string): ImageRecord | undefined {
     const image = this.byId.get(id);
     return image && image.region === region && !image.deregistered ? image : undefined;
   }
 
-  /** The registered image with this name in the region: names are unique per account and region. */
+  /** A registered image the API already shows (eventual consistency: a new one is hidden for a while). */
+  findVisible(region: string, id: string, now = Date.now()): ImageRecord | undefined {
+    const image = this.findRegistered(region, id);
+    return image && image.visibleAt <= now ? image : undefined;
+  }
+
+  /**
+   * The registered image with this name in the region, visible or not: names are unique per
+   * account and region, and the uniqueness check does not wait for the API to show a new image.
+   */
   findByName(region: string, name: string): ImageRecord | undefined {
     return this.listRegistered(region).find((i) => i.name === name);
+  }
+
+  /** Registered images the API shows. */
+  listVisible(region: string, now = Date.now()): ImageRecord[] {
+    return this.listRegistered(region).filter((i) => i.visibleAt <= now);
+  }
+
+  /** Registered images (other than `except`) made of this snapshot. */
+  usingSnapshot(snapshotId: string, except?: string): ImageRecord[] {
+    return [...this.byId.values()].filter((i) => !i.deregistered && i.id !== except && i.snapshotIds.includes(snapshotId));
   }
 
   /** The image a CopyImage with this client token made in the region, if any. */

@@ -31,6 +31,8 @@ export interface InstanceRecord {
   readonly root: string;
   readonly clientToken?: string;
   readonly iamInstanceProfileArn?: string;
+  /** Whether the instance profile's role lets the SSM agent register (ssm:UpdateInstanceInformation). */
+  readonly ssmAllowed: boolean;
   readonly userData?: string;
   readonly tags: TagSet;
   state: InstanceStateName;
@@ -48,12 +50,25 @@ export interface InstanceRecord {
   /** Status checks pass once the agent-online delay after running has elapsed. */
   statusOk: boolean;
   bootCount: number;
+  /** Epoch ms from which the API shows it (eventual consistency: a new instance is hidden for a while). */
+  visibleAt: number;
+  /** Epoch ms when it reached `stopped` (CreateImage right after can still fail, as on AWS). */
+  stoppedAt?: number;
+  /** Epoch ms when it reached `terminated` (it stays describable for a while, then is gone). */
+  terminatedAt?: number;
+}
+
+/** See {@link InstanceStore.getVisible}. */
+export function isVisible(instance: InstanceRecord, terminatedVisibleMs: number, now = Date.now()): boolean {
+  if (instance.visibleAt > now) return false;
+  return instance.terminatedAt === undefined || now < instance.terminatedAt + terminatedVisibleMs;
 }
 
 /** A reservation made by a client token, to answer a repeated RunInstances identically. */
 export interface TokenReservation {
   reservationId: string;
   instanceIds: string[];
+  /** Every parameter of the request but the token: a reuse with any change is a mismatch. */
   fingerprint: string;
 }
 
@@ -70,10 +85,24 @@ export class InstanceStore {
     return this.byId.get(id);
   }
 
-  /** The instance if it lives in `region` (ids are per region in AWS). */
+  /** The instance if it lives in `region` (ids are per region in AWS), visible to the API or not. */
   getInRegion(region: string, id: string): InstanceRecord | undefined {
     const i = this.byId.get(id);
     return i && i.region === region ? i : undefined;
+  }
+
+  /**
+   * The instance if the API shows it: not before `visibleAt` (a new instance), and not once it
+   * has been terminated for longer than `terminatedVisibleMs` (AWS forgets it after about an hour).
+   */
+  getVisible(region: string, id: string, terminatedVisibleMs: number, now = Date.now()): InstanceRecord | undefined {
+    const i = this.getInRegion(region, id);
+    return i && isVisible(i, terminatedVisibleMs, now) ? i : undefined;
+  }
+
+  /** The instances of the region the API shows. */
+  listVisible(region: string, terminatedVisibleMs: number, now = Date.now()): InstanceRecord[] {
+    return this.listInRegion(region).filter((i) => isVisible(i, terminatedVisibleMs, now));
   }
 
   listInRegion(region: string): InstanceRecord[] {

@@ -7,6 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RegionConfig, SandboxConfig } from '../config/schema';
 import type { Timings } from '../config/profiles';
+import type { Realism } from '../config/realism';
 import { writeBaseImageRoot } from '../host/image-roots';
 import { IpAllocator } from '../host/ip-allocator';
 import { CommandStore } from './commands';
@@ -15,6 +16,7 @@ import { ImageStore } from './images';
 import { InstanceStore } from './instances';
 import { ParameterStore } from './parameters';
 import { Scheduler } from './scheduler';
+import { SnapshotStore } from './snapshots';
 import { TagSet } from './tags';
 import { TargetGroupStore } from './target-groups';
 import { AMAZON_OWNER_ID } from '../default-config';
@@ -30,6 +32,8 @@ export interface SandboxLogger {
 export interface SandboxStateOptions {
   config: SandboxConfig;
   timings: Timings;
+  /** The realism in force (see config/realism.ts). */
+  realism: Realism;
   /** Everything the sandbox writes goes under here. */
   dataDir: string;
   /** Unique per sandbox; marks its processes (`SANDBOX_ID`). */
@@ -41,13 +45,15 @@ export interface SandboxStateOptions {
 export class SandboxState {
   readonly instances = new InstanceStore();
   readonly images = new ImageStore();
+  readonly snapshots = new SnapshotStore();
   readonly commands = new CommandStore();
   readonly parameters = new ParameterStore();
   readonly targetGroups = new TargetGroupStore();
-  readonly faults = new Faults();
+  readonly faults: Faults;
   readonly ips = new IpAllocator();
   readonly config: SandboxConfig;
   readonly timings: Timings;
+  readonly realism: Realism;
   readonly dataDir: string;
   readonly sandboxId: string;
   readonly logger: SandboxLogger;
@@ -56,6 +62,8 @@ export class SandboxState {
   constructor(options: SandboxStateOptions) {
     this.config = options.config;
     this.timings = options.timings;
+    this.realism = options.realism;
+    this.faults = new Faults(options.realism);
     this.dataDir = options.dataDir;
     this.sandboxId = options.sandboxId;
     this.logger = options.logger;
@@ -74,6 +82,11 @@ export class SandboxState {
   /** The configured region, or undefined. */
   region(name: string): RegionConfig | undefined {
     return this.config.regions.find((r) => r.name === name);
+  }
+
+  /** The configured instance profile with this name (IAM is global), or undefined. */
+  instanceProfile(name: string) {
+    return this.config.instanceProfiles.find((p) => p.name === name);
   }
 
   regionNames(): string[] {
@@ -95,6 +108,19 @@ export class SandboxState {
       for (const base of region.baseImages) {
         const root = this.imageRoot(region.name, base.id);
         await writeBaseImageRoot(root, { imageId: base.id, name: base.name, region: region.name });
+        const snapshotId = `snap-${base.id.slice(4)}`;
+        this.snapshots.add({
+          id: snapshotId,
+          region: region.name,
+          ownerId: AMAZON_OWNER_ID,
+          ownerAlias: 'amazon',
+          description: `Root volume of ${base.name}`,
+          volumeSize: 8,
+          startTime: new Date('2026-11-01T00:00:00.000Z'),
+          tags: new TagSet(),
+          state: 'completed',
+          deleted: false,
+        });
         this.images.add({
           id: base.id,
           region: region.name,
@@ -106,8 +132,10 @@ export class SandboxState {
           root,
           creationDate: new Date('2026-11-01T00:00:00.000Z'),
           tags: new TagSet(),
+          snapshotIds: [snapshotId],
           state: 'available',
           deregistered: false,
+          visibleAt: 0,
         });
         for (const name of base.ssmParameters) this.putPublicParameter(region.name, name, base.id, 'aws:ec2:image');
       }
@@ -126,10 +154,11 @@ export class SandboxState {
     for (const i of this.instances.listAll()) this.ips.release(i.privateIp);
     this.instances.clear();
     this.images.clear();
+    this.snapshots.clear();
     this.commands.clear();
     this.parameters.clear();
     this.targetGroups.clearRegistrations();
-    this.faults.clear();
+    this.faults.clear(false, true);
     await rm(join(this.dataDir, 'instances'), { recursive: true, force: true });
     await rm(join(this.dataDir, 'images'), { recursive: true, force: true });
     await this.seed();

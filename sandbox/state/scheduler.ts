@@ -10,6 +10,7 @@ export type BackgroundErrorSink = (what: string, error: unknown) => void;
 export class Scheduler {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly tasks = new Set<Promise<unknown>>();
+  private readonly sleepers = new Set<() => void>();
   private closed = false;
 
   constructor(private readonly onError: BackgroundErrorSink) {}
@@ -24,6 +25,28 @@ export class Scheduler {
     this.timers.add(timer);
   }
 
+  /**
+   * Resolves after `ms`, or at once with `false` when the scheduler is (or gets) closed, so a
+   * background loop that sleeps ends when the sandbox stops or resets instead of hanging `drain()`.
+   */
+  sleep(ms: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.sleepers.delete(wake);
+        resolve(!this.closed);
+      }, Math.max(0, ms));
+      const wake = () => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        resolve(false);
+      };
+      this.timers.add(timer);
+      this.sleepers.add(wake);
+    });
+  }
+
   /** Follows a background promise so `drain()` can wait for it and its errors get reported. */
   track(what: string, promise: Promise<unknown>): void {
     const tracked = promise.catch((e: unknown) => this.onError(what, e)).finally(() => this.tasks.delete(tracked));
@@ -35,6 +58,8 @@ export class Scheduler {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const wake of this.sleepers) wake();
+    this.sleepers.clear();
   }
 
   /** Waits for background work already started (bounded by the caller). */

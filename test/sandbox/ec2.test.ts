@@ -63,7 +63,9 @@ describe('sandbox EC2 (fast profile: waiters really wait)', () => {
   let ec2: EC2Client;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ profile: 'fast' });
+    // Pending states only: this block is about waiters polling through them. The lag and the
+    // stop race (realism) have their own tests in realism-ec2.test.ts.
+    sandbox = await startSandbox({ profile: 'fast', realism: { visibilityLagMs: { min: 0, max: 0 }, stoppedSettleMs: 0 } });
     ec2 = new EC2Client(sandbox.clientConfig('us-east-1'));
   });
   afterAll(async () => {

@@ -119,16 +119,23 @@ describe('sandbox SSM', () => {
     expect(inv.StandardOutputContent).toHaveLength(24_000);
   });
 
-  it('fails delivery to an instance whose agent is offline', async () => {
+  it('holds a command for an instance whose agent is offline (Delayed) and runs it once the agent is back', async () => {
     await sandbox.control.setAgentOnline(ids[0], false);
+    let commandId: string;
     try {
       const info = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [ids[0]] }] }));
       expect(info.InstanceInformationList?.[0].PingStatus).toBe('ConnectionLost');
-      const inv = await result(await send([ids[0]], ['echo never']), ids[0]);
-      expect(inv).toMatchObject({ Status: 'Failed', StatusDetails: 'Undeliverable', StandardOutputContent: '' });
+      commandId = await send([ids[0]], ['echo delivered late']);
+      let status: string | undefined;
+      for (let i = 0; i < 200 && status !== 'Delayed'; i++) {
+        status = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: ids[0] })).then((r) => r.Status, () => undefined);
+        if (status !== 'Delayed') await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(status).toBe('Delayed');
     } finally {
       await sandbox.control.setAgentOnline(ids[0], true);
     }
+    expect(await result(commandId, ids[0])).toMatchObject({ Status: 'Success', StandardOutputContent: 'delivered late\n' });
   });
 
   it('rejects more than 50 instance ids and unknown documents', async () => {
