@@ -2,6 +2,7 @@
 import { inspect } from 'node:util';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createAwsClients } from './aws/clients';
+import { DEFAULT_CONSISTENCY_WINDOW_MS } from './aws/consistency';
 import { rateLimitsFromEnv } from './aws/rate-limit';
 import { DEFAULT_POLL_INTERVAL_MS } from './activities/deps';
 import { codecFromEnv } from './codec';
@@ -32,11 +33,13 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ ...connectionOptions, address });
   const clients = createAwsClients({ rateLimits });
   const pollIntervalMs = Number(process.env.HYBRID_DEPLOY_POLL_INTERVAL_MS ?? DEFAULT_POLL_INTERVAL_MS);
+  // How long AWS may take to show what it just created (eventual consistency); see aws/consistency.ts.
+  const consistencyWindowMs = Number(process.env.HYBRID_DEPLOY_CONSISTENCY_WINDOW_MS ?? DEFAULT_CONSISTENCY_WINDOW_MS);
   const worker = await createDeployWorker({
     connection,
     namespace,
     taskQueue: process.env.HYBRID_DEPLOY_TASK_QUEUE ?? TASK_QUEUE,
-    activityDeps: { clients, pollIntervalMs },
+    activityDeps: { clients, pollIntervalMs, consistencyWindowMs },
     codec,
     workflowBundlePath,
     version,

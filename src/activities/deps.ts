@@ -1,10 +1,17 @@
 import type { AwsClients } from '../aws/clients';
+import { DEFAULT_CONSISTENCY_WINDOW_MS } from '../aws/consistency';
 
 /** What every activity is built from: injected so tests and the worker choose them. */
 export interface ActivityDeps {
   clients: AwsClients;
   /** Pause between polls of a slow AWS state (image, instance, command, target health). */
   pollIntervalMs: number;
+  /**
+   * How long AWS may take to show what it has just created (eventual consistency): a NotFound
+   * for an id an activity made within this window is waited out, not taken as final. Default
+   * {@link DEFAULT_CONSISTENCY_WINDOW_MS} (`HYBRID_DEPLOY_CONSISTENCY_WINDOW_MS` for the worker).
+   */
+  consistencyWindowMs?: number;
   /**
    * Asks Temporal about the run that created a resource: the reaper removes only what a run of
    * a hybrid-deploy workflow made and no longer needs. Without it, the reaper removes nothing.
@@ -27,3 +34,8 @@ export interface WorkflowLookup {
 
 /** Production defaults: AWS states change over seconds to minutes; polling faster only burns API budget. */
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
+
+/** The consistency window in force. */
+export function consistencyWindow(deps: ActivityDeps): number {
+  return deps.consistencyWindowMs ?? DEFAULT_CONSISTENCY_WINDOW_MS;
+}

@@ -6,6 +6,7 @@ import { createFindFleet } from './find-fleet';
 import { createFindLatestImage } from './find-latest-image';
 import { createKeepInstances } from './keep-instances';
 import { createLaunchInstances } from './launch-instances';
+import { createPreflight } from './preflight';
 import { createReapExpired } from './reap';
 import { createResolveBaseImage } from './resolve-base-image';
 import { createRunOnInstances } from './run-on-instances';
@@ -21,6 +22,7 @@ import { createTerminateInstances } from './terminate-instances';
  */
 export function createActivities(deps: ActivityDeps) {
   return {
+    preflight: createPreflight(deps),
     resolveBaseImage: createResolveBaseImage(deps),
     launchInstances: createLaunchInstances(deps),
     runOnInstances: createRunOnInstances(deps),

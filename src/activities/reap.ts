@@ -1,9 +1,11 @@
-import { DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand, type Image, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, DescribeInstancesCommand, type Image, type Instance } from '@aws-sdk/client-ec2';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { awsCall } from '../aws/errors';
 import { clientToken } from '../aws/client-token';
+import { deregisterWithSnapshots } from '../aws/images';
 import type { ActivityDeps, WorkflowLookup, WorkflowRunFacts } from './deps';
+import { deleteSnapshots, isImageSnapshot, listImageSnapshots, orphanSnapshots } from './reap-snapshots';
 import { createTerminateInstances } from './terminate-instances';
 import {
   BUILDER_LAUNCH_STEP,
@@ -49,7 +51,10 @@ type Proof = { owner: string; run: WorkflowRunFacts } | { spared: string };
  * - builders whose `hybrid-deploy:expires-at` has passed (kept for debugging): terminated;
  * - builders with no expiry older than `maxBuilderAgeHours` (orphans of a crashed run): terminated;
  * - images left `failed` or `pending`, and available images of a run that failed, was cancelled,
- *   terminated or timed out, unless an instance runs from them: deregistered.
+ *   terminated or timed out, unless an instance runs from them: deregistered, with their snapshots;
+ * - snapshots of our images that no image of ours is made of any more (an image deregistered
+ *   without them): deleted, once their run is proven — a snapshot carries AWS's own description
+ *   of an image's snapshot, written at CreateImage or CopyImage.
  * Everything else is spared (and logged with the reason). A dry run removes nothing.
  */
 export function createReapExpired(deps: ActivityDeps) {
@@ -108,7 +113,8 @@ export function createReapExpired(deps: ActivityDeps) {
 
     const inUse = new Set(instances.map((i) => i.ImageId));
     const removedImages: ReapedResource[] = [];
-    for (const image of await listImages(ec2, appFilter)) {
+    const images = await listImages(ec2, appFilter);
+    for (const image of images) {
       const entry = { kind: 'image' as const, id: image.ImageId!, region: input.region, name: image.Name };
       const [app, version] = [tagValue(image.Tags, TagKeys.app), tagValue(image.Tags, TagKeys.version)];
       const proof = await prove(image.Tags, (_workflowId, runId) => !!app && !!version && image.Name === imageNameFor(app, version, runId));
@@ -124,16 +130,26 @@ export function createReapExpired(deps: ActivityDeps) {
       }
     }
 
-    Context.current().heartbeat({ found: removedInstances.length + removedImages.length });
+    // Snapshots of images that stay are in use; those of images removed here go with them.
+    const removedIds = new Set<string | undefined>(removedImages.map((r) => r.id));
+    const keptImages = images.filter((i) => !removedIds.has(i.ImageId));
+    const removingSnapshots = new Set(images.filter((i) => removedIds.has(i.ImageId)).flatMap((i) => (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.SnapshotId)));
+    const snapshots = (await listImageSnapshots(ec2, appFilter)).filter((s) => !removingSnapshots.has(s.SnapshotId));
+    const removedSnapshots = await orphanSnapshots(snapshots, keptImages, input.region, async (snapshot) => {
+      const proof = await prove(snapshot.Tags, () => isImageSnapshot(snapshot));
+      if ('spared' in proof) spare('snapshot', snapshot.SnapshotId!, proof.spared);
+      return 'spared' in proof ? undefined : `${proof.owner}, ${proof.run.status}`;
+    });
+
+    Context.current().heartbeat({ found: removedInstances.length + removedImages.length + removedSnapshots.length });
     if (!input.dryRun) {
       if (removedInstances.length > 0) {
         await terminate({ region: input.region, instanceIds: removedInstances.map((r) => r.id), timeoutSeconds: input.timeoutSeconds });
       }
-      for (const image of removedImages) {
-        await awsCall(`ec2:DeregisterImage ${image.id}`, () => ec2.send(new DeregisterImageCommand({ ImageId: image.id })));
-      }
+      for (const image of removedImages) await deregisterWithSnapshots(ec2, input.region, image.id);
+      await deleteSnapshots(ec2, removedSnapshots);
     }
-    return { removed: [...removedInstances, ...removedImages] };
+    return { removed: [...removedInstances, ...removedImages, ...removedSnapshots] };
   };
 }
 

@@ -1,10 +1,12 @@
-import { GetCommandInvocationCommand, ListCommandInvocationsCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { CancelCommandCommand, GetCommandInvocationCommand, ListCommandInvocationsCommand, SendCommandCommand, type SendCommandCommandInput } from '@aws-sdk/client-ssm';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { chunk } from '../aws/chunk';
-import { awsCall, isAwsError, toActivityFailure } from '../aws/errors';
+import { NOT_VISIBLE_YET, whenVisible } from '../aws/consistency';
+import { awsCall } from '../aws/errors';
+import { waitForAgents } from '../aws/ssm-registration';
 import { resumeDetails, waitFor } from '../aws/wait';
-import type { ActivityDeps } from './deps';
+import { consistencyWindow, type ActivityDeps } from './deps';
 import type { CommandResult, RunOnInstancesInput } from '../contracts';
 
 /** SSM's limit of instance ids per SendCommand. */
@@ -14,17 +16,37 @@ const RUNNING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
 
 /**
  * Runs shell commands on instances through SSM Run Command (`AWS-RunShellScript`), in batches
- * of at most 50 ids, and collects each instance's status, exit code and output. The command ids
- * are checkpointed in the heartbeat, so a retried attempt polls the commands already sent
- * instead of running them twice. Shared by `runOnInstances` and `syncCode`.
+ * of at most 50 ids, and collects each instance's status, exit code and output. Before sending,
+ * it waits (bounded by the consistency window) until every agent is registered and online, and
+ * fails at once with the fix when one can never register. The command ids are checkpointed in
+ * the heartbeat, so a retried attempt polls the commands already sent instead of running them
+ * twice. Commands it gives up on (its wait ran out, or it was cancelled) are cancelled with
+ * CancelCommand, so they cannot run later. Shared by `runOnInstances` and `syncCode`.
  */
 export async function runCommands(deps: ActivityDeps, input: RunOnInstancesInput): Promise<CommandResult[]> {
+  // One command per batch, in batch order; a resumed attempt picks up after the last one it checkpointed.
+  const commandIds = [...(resumeDetails<{ commandIds: string[] }>().commandIds ?? [])];
+  const statuses = await cancelOnGiveUp(deps, input.region, commandIds, async () => {
+    await sendUnsent(deps, input, commandIds);
+    return pollUntilDone(deps, input, commandIds);
+  });
+  const results: CommandResult[] = [];
+  for (const instanceId of input.instanceIds) {
+    const { commandId } = statuses.get(instanceId)!;
+    results.push(await invocationResult(deps, input.region, commandId, instanceId, commandIds));
+  }
+  if (input.failOnError !== false) failIfAnyFailed(input, results);
+  return results;
+}
+
+/** Sends the batches no earlier attempt sent (found in the heartbeat, or by their comment), adding their ids to `commandIds`. */
+async function sendUnsent(deps: ActivityDeps, input: RunOnInstancesInput, commandIds: string[]): Promise<void> {
   const ssm = deps.clients.ssm(input.region);
   const { info } = Context.current();
   const comment = input.comment.slice(0, 100);
-  // One command per batch, in batch order; a resumed attempt picks up after the last one it checkpointed.
-  const commandIds = [...(resumeDetails<{ commandIds: string[] }>().commandIds ?? [])];
-  for (const batch of chunk(input.instanceIds, SSM_BATCH_SIZE).slice(commandIds.length)) {
+  const unsent = chunk(input.instanceIds, SSM_BATCH_SIZE).slice(commandIds.length);
+  if (unsent.length > 0) await agentsReady(deps, input.region, unsent.flat(), commandIds);
+  for (const batch of unsent) {
     // SendCommand has no idempotency token: an earlier attempt that died between sending and its
     // first heartbeat (a killed worker, a failed first poll) left a command running that a blind
     // retry would send again. Find it first.
@@ -32,30 +54,29 @@ export async function runCommands(deps: ActivityDeps, input: RunOnInstancesInput
     if (sent) {
       commandIds.push(sent);
     } else {
-      const { Command } = await awsCall(`ssm:SendCommand (${input.comment})`, () =>
-        ssm.send(
-          new SendCommandCommand({
-            DocumentName: 'AWS-RunShellScript',
-            InstanceIds: batch,
-            Comment: comment,
-            TimeoutSeconds: 600,
-            MaxConcurrency: String(SSM_BATCH_SIZE),
-            MaxErrors: String(SSM_BATCH_SIZE),
-            Parameters: {
-              commands: input.commands,
-              executionTimeout: [String(input.timeoutSeconds)],
-              ...(input.workingDirectory ? { workingDirectory: [input.workingDirectory] } : {}),
-            },
-          }),
-        ),
-      );
-      commandIds.push(Command!.CommandId!);
+      commandIds.push(await send(deps, input.region, commandIds, {
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: batch,
+        Comment: comment,
+        TimeoutSeconds: 600,
+        MaxConcurrency: String(SSM_BATCH_SIZE),
+        MaxErrors: String(SSM_BATCH_SIZE),
+        Parameters: {
+          commands: input.commands,
+          executionTimeout: [String(input.timeoutSeconds)],
+          ...(input.workingDirectory ? { workingDirectory: [input.workingDirectory] } : {}),
+        },
+      }));
     }
     // Checkpoint at once, before the first poll: a retry from here on polls instead of re-sending.
     Context.current().heartbeat({ commandIds });
   }
+}
 
-  const statuses = await waitFor<Map<string, { commandId: string; status: string }>>({
+/** Waits until every instance's invocation has finished; an invocation not visible yet counts as pending. */
+function pollUntilDone(deps: ActivityDeps, input: RunOnInstancesInput, commandIds: string[]): Promise<Map<string, { commandId: string; status: string }>> {
+  const ssm = deps.clients.ssm(input.region);
+  return waitFor<Map<string, { commandId: string; status: string }>>({
     what: `command "${input.comment}" on ${input.instanceIds.length} instance(s) in ${input.region}`,
     // The command's own executionTimeout ends it first; the slack covers delivery and reporting.
     timeoutSeconds: input.timeoutSeconds + 120,
@@ -77,14 +98,56 @@ export async function runCommands(deps: ActivityDeps, input: RunOnInstancesInput
       return { done: pending.length === 0, value: seen, progress: { pending: pending.length, total: input.instanceIds.length } };
     },
   });
+}
 
-  const results: CommandResult[] = [];
-  for (const instanceId of input.instanceIds) {
-    const { commandId } = statuses.get(instanceId)!;
-    results.push(await invocationResult(ssm, commandId, instanceId));
+/**
+ * Every agent registered and online before a command is sent: an instance SSM does not manage
+ * yet would make SendCommand fail (`InvalidInstanceId`), one that never will is reported with the fix.
+ */
+function agentsReady(deps: ActivityDeps, region: string, instanceIds: string[], commandIds: string[]): Promise<void> {
+  const { clients } = deps;
+  return waitForAgents({
+    region,
+    instanceIds,
+    timeoutSeconds: Math.ceil(consistencyWindow(deps) / 1000),
+    pollIntervalMs: deps.pollIntervalMs,
+    clients: { ec2: clients.ec2(region), ssm: clients.ssm(region), iam: clients.iam(region) },
+    checkpoint: { commandIds },
+  });
+}
+
+/**
+ * SendCommand; `InvalidInstanceId` right after an agent registered is SSM catching up (its
+ * registration is eventually consistent too), so it is retried within the consistency window.
+ */
+async function send(deps: ActivityDeps, region: string, commandIds: string[], request: SendCommandCommandInput): Promise<string> {
+  const ssm = deps.clients.ssm(region);
+  const { Command } = await whenVisible(
+    { what: `SSM registration of ${request.InstanceIds?.join(', ')}`, codes: ['InvalidInstanceId'], windowMs: consistencyWindow(deps), checkpoint: { commandIds } },
+    () => awsCall(`ssm:SendCommand (${request.Comment})`, () => ssm.send(new SendCommandCommand(request))),
+  );
+  return Command!.CommandId!;
+}
+
+/**
+ * Runs `work`; if it gives up for good (a non-retryable failure, e.g. its wait ran out) or the
+ * activity is cancelled, the commands sent so far are cancelled with CancelCommand before the
+ * failure goes on: a command nobody waits for any more must not run later (a delayed delivery).
+ * A retryable failure leaves them alone: the next attempt resumes polling them.
+ */
+async function cancelOnGiveUp<T>(deps: ActivityDeps, region: string, commandIds: string[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CancelledFailure || (error instanceof ApplicationFailure && error.nonRetryable)) {
+      const ssm = deps.clients.ssm(region);
+      for (const CommandId of commandIds) {
+        // Best effort: a command that finished meanwhile cannot be cancelled, and that is fine.
+        await awsCall(`ssm:CancelCommand ${CommandId}`, () => ssm.send(new CancelCommandCommand({ CommandId }))).catch(() => undefined);
+      }
+    }
+    throw error;
   }
-  if (input.failOnError !== false) failIfAnyFailed(input, results);
-  return results;
 }
 
 /**
@@ -115,23 +178,20 @@ async function findSentCommand(ssm: ReturnType<ActivityDeps['clients']['ssm']>, 
   return undefined;
 }
 
-async function invocationResult(ssm: ReturnType<ActivityDeps['clients']['ssm']>, commandId: string, instanceId: string): Promise<CommandResult> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
-      return {
-        instanceId,
-        status: inv.Status ?? 'Unknown',
-        exitCode: inv.ResponseCode ?? -1,
-        stdout: inv.StandardOutputContent ?? '',
-        stderr: inv.StandardErrorContent ?? '',
-      };
-    } catch (error) {
-      // AWS answers InvocationDoesNotExist for a moment after SendCommand; anything else is real.
-      if (!isAwsError(error, 'InvocationDoesNotExist') || attempt >= 10) throw toActivityFailure(error, 'ssm:GetCommandInvocation');
-      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
-    }
-  }
+async function invocationResult(deps: ActivityDeps, region: string, commandId: string, instanceId: string, commandIds: string[]): Promise<CommandResult> {
+  const ssm = deps.clients.ssm(region);
+  // AWS answers InvocationDoesNotExist for a moment after SendCommand (aws/aws-cli#3546).
+  const inv = await whenVisible(
+    { what: `command ${commandId} on ${instanceId}`, codes: [NOT_VISIBLE_YET.invocation], windowMs: consistencyWindow(deps), checkpoint: { commandIds } },
+    () => awsCall('ssm:GetCommandInvocation', () => ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }))),
+  );
+  return {
+    instanceId,
+    status: inv.Status ?? 'Unknown',
+    exitCode: inv.ResponseCode ?? -1,
+    stdout: inv.StandardOutputContent ?? '',
+    stderr: inv.StandardErrorContent ?? '',
+  };
 }
 
 function failIfAnyFailed(input: RunOnInstancesInput, results: CommandResult[]): void {

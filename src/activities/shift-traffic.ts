@@ -4,6 +4,7 @@ import {
   RegisterTargetsCommand,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ApplicationFailure } from '@temporalio/common';
 import { awsCall } from '../aws/errors';
 import { waitFor } from '../aws/wait';
 import type { ActivityDeps } from './deps';
@@ -38,6 +39,7 @@ export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
         checkpoint: { phase: 'registering' },
         check: async () => {
           const states = await health(input.register);
+          failIfNotInUse(input, states);
           const notHealthy = states.filter((d) => d.TargetHealth?.State !== 'healthy');
           return {
             done: states.length === input.register.length && notHealthy.length === 0,
@@ -47,11 +49,11 @@ export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
       });
     }
 
-    // Only targets still registered: a retried or compensating call must not trip over ones already gone.
-    const registered = input.deregister.length === 0 ? [] : (await health(input.deregister)).filter((d) => d.TargetHealth?.State !== 'unused').map((d) => d.Target!.Id!);
-    if (registered.length > 0) {
+    // DeregisterTargets of a target that is not registered succeeds (as on AWS): a retried or
+    // compensating call may repeat it safely.
+    if (input.deregister.length > 0) {
       await awsCall('elbv2:DeregisterTargets', () =>
-        elb.send(new DeregisterTargetsCommand({ TargetGroupArn: input.targetGroupArn, Targets: targets(registered) })),
+        elb.send(new DeregisterTargetsCommand({ TargetGroupArn: input.targetGroupArn, Targets: targets(input.deregister) })),
       );
       await waitFor({
         what: `${input.deregister.length} target(s) to drain from ${input.targetGroupArn}`,
@@ -59,11 +61,33 @@ export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
         pollIntervalMs,
         checkpoint: { phase: 'draining' },
         check: async () => {
-          const stillIn = (await health(input.deregister)).filter((d) => d.TargetHealth?.State && d.TargetHealth.State !== 'unused');
+          const stillIn = (await health(input.deregister)).filter(stillRegistered);
           return { done: stillIn.length === 0, progress: stillIn.map((d) => `${d.Target?.Id}: ${d.TargetHealth?.State}`) };
         },
       });
     }
     return { healthy: input.register, drained: input.deregister };
   };
+}
+
+/** Registered in some way: serving, checking, draining, or `unused` for a reason other than not being registered. */
+function stillRegistered(d: TargetHealthDescription): boolean {
+  return d.TargetHealth?.State !== 'unused' || (d.TargetHealth.Reason !== undefined && d.TargetHealth.Reason !== 'Target.NotRegistered');
+}
+
+/**
+ * A target that no load balancer sends traffic to (`unused`, `Target.NotInUse`: its target group
+ * is attached to none, or its zone is not enabled on the load balancer) will never turn healthy:
+ * fail at once with the fix instead of waiting out `targetHealthy`.
+ */
+function failIfNotInUse(input: ShiftTrafficInput, states: TargetHealthDescription[]): void {
+  const idle = states.find((d) => d.TargetHealth?.Reason === 'Target.NotInUse');
+  if (!idle) return;
+  throw ApplicationFailure.create({
+    type: 'TargetNotInUse',
+    nonRetryable: true,
+    message:
+      `target ${idle.Target?.Id} in ${input.targetGroupArn} gets no traffic: ${idle.TargetHealth?.Description ?? 'Target.NotInUse'} ` +
+      '(attach the target group to a load balancer, or enable the zones of regionSettings.<region>.subnetIds on it; `hybrid-deploy check` finds this before a deploy)',
+  });
 }

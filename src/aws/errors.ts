@@ -28,12 +28,21 @@ const PERMANENT: Record<string, string> = {
   TargetGroupNotFound: 'the target group does not exist (check regionSettings.<region>.targetGroupArn)',
   TargetGroupNotFoundException: 'the target group does not exist (check regionSettings.<region>.targetGroupArn)',
   InvalidTarget: 'the target cannot be registered in this target group',
-  InvalidInstanceId: 'the instance is not managed by SSM',
+  InvalidInstanceId: 'the instance is not managed by SSM: its SSM agent has not registered (it needs an instance profile whose role allows SSM, e.g. AmazonSSMManagedInstanceCore)',
   InstanceLimitExceeded: 'the instance quota is reached',
-  InsufficientInstanceCapacity: 'AWS has no capacity for this instance type here right now',
+  InsufficientInstanceCapacity: 'AWS has no capacity for this instance type in any subnet of the spec right now (add subnets in other zones, or choose another instanceType)',
+  IdempotentParameterMismatch: 'a ClientToken was reused with different parameters',
+  NoSuchEntity: 'IAM has no such entity (check iamInstanceProfile)',
+  NoSuchEntityException: 'IAM has no such entity (check iamInstanceProfile)',
+  LoadBalancerNotFound: 'the load balancer does not exist',
+  LoadBalancerNotFoundException: 'the load balancer does not exist',
+  'InvalidSnapshot.InUse': 'the snapshot is still used by a registered image',
   InvalidAction: 'the endpoint does not support this operation',
   UnknownOperationException: 'the endpoint does not support this operation',
 };
+
+/** The codes AWS services throttle with (EC2, ELBv2/IAM, SSM, and a few others' spellings). */
+export const THROTTLING_CODES = ['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestThrottled', 'RequestThrottledException'] as const;
 
 interface AwsLikeError {
   name?: string;

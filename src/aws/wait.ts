@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { hasAwsCode, THROTTLING_CODES } from './errors';
 
 /** One look at the state being waited for. */
 export interface WaitCheck<T> {
@@ -23,7 +24,9 @@ export interface WaitOptions<T> {
 
 /**
  * Polls until `check` says done, heartbeating each round with its progress, sleeping with the
- * activity's cancellable sleep. Gives up after `timeoutSeconds` with a non-retryable
+ * activity's cancellable sleep. A round whose AWS call was throttled (after the SDK's own
+ * retries) is skipped, not failed: the wait's bound, not the throttle, decides when to give up
+ * (see contracts/retry-policy.ts). Gives up after `timeoutSeconds` with a non-retryable
  * `WaitTimedOut` failure that says what it was waiting for and what it last saw.
  */
 export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
@@ -31,7 +34,12 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   let progress: unknown;
   for (;;) {
-    const result = await options.check();
+    let result: WaitCheck<T> = { done: false, progress };
+    try {
+      result = await options.check();
+    } catch (error) {
+      if (!hasAwsCode(error, ...THROTTLING_CODES)) throw error;
+    }
     progress = result.progress;
     context.heartbeat({ ...options.checkpoint, waiting: options.what, progress });
     if (result.done) return result.value as T;

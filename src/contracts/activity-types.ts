@@ -3,10 +3,26 @@
  * `XxxOutput`, plain serializable objects that workflows build and activities read. Kept here,
  * free of Node and the AWS SDK, so workflow code never reaches into an activity's implementation.
  */
-import type { HealthCheck, ServiceSettings } from '../request/schema';
-import type { ArtifactRef } from './deploy-request';
+import type { DeploySpec, HealthCheck, ServiceSettings } from '../request/schema';
+import type { ArtifactRef, RunKind } from './deploy-request';
 import type { CatalogImage, CommandResult, FleetMember, InstanceRef, ReapedResource, SyncResult } from './fleet';
 import type { OwnedBy, Ownership, Role } from './tags';
+
+/**
+ * Input of `preflight`: what a run is about to do, checked before it mutates anything (base
+ * image, catalog, subnets and their zones, security groups, target group and its load balancer,
+ * instance profile and SSM). The CLI's `check` runs the same checks.
+ */
+export interface PreflightInput {
+  procedure: RunKind;
+  spec: DeploySpec;
+}
+export interface PreflightOutput {
+  /** What was checked and found fine. */
+  checked: string[];
+  /** What could not be checked (e.g. IAM not readable by the worker); not a failure. */
+  unchecked: string[];
+}
 
 /** Input of `resolveBaseImage`: the spec's `baseImage` (an AMI id or an SSM parameter path) in one region. */
 export interface ResolveBaseImageInput {

@@ -44,7 +44,7 @@ export interface SyncResult {
 
 /** One resource the reaper removed (or, in a dry run, would remove), and why. */
 export interface ReapedResource {
-  kind: 'instance' | 'image';
+  kind: 'instance' | 'image' | 'snapshot';
   id: string;
   region: string;
   reason: string;

@@ -9,6 +9,7 @@ export * from './deploy-request';
 export * from './fleet';
 export * from './image-naming';
 export * from './redact';
+export * from './retry-policy';
 export * from './search-attributes';
 export * from './tags';
 export * from './user-metadata';

@@ -2,6 +2,7 @@ import type { DeployRequest } from '../contracts';
 import { runDeploy } from './deploy-run/deploy-run';
 import { inEveryRegion } from './deploy-run/in-every-region';
 import type { DeployResult } from './messages';
+import { preflight } from './steps/preflight';
 import { bakeImage } from './steps/bake-image';
 import { copyImage } from './steps/copy-image';
 import { launchFleet } from './steps/launch-fleet';
@@ -17,6 +18,7 @@ import { runPostDeployTasks } from './steps/run-post-deploy-tasks';
  */
 export async function fullyImmutableDeploy(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
+    await preflight(run);
     const image = await bakeImage(run);
     const fleets = await inEveryRegion(run, 'launching', async (region) => {
       const imageId = await copyImage(run, image, region);

@@ -2,6 +2,7 @@ import type { DeployRequest } from '../contracts';
 import { runDeploy } from './deploy-run/deploy-run';
 import { liveFleetResult } from './deploy-run/results';
 import type { DeployResult } from './messages';
+import { preflight } from './steps/preflight';
 import { findLiveFleets } from './steps/find-live-fleets';
 import { planRollouts } from './steps/plan-rollouts';
 import { rollOutInBatches } from './steps/roll-out-in-batches';
@@ -15,6 +16,7 @@ import { rollOutInBatches } from './steps/roll-out-in-batches';
  */
 export async function mutableDeploy(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
+    await preflight(run);
     const fleets = await findLiveFleets(run);
     const plans = planRollouts(run, fleets);
     await rollOutInBatches(run, fleets, plans);

@@ -3,6 +3,7 @@ import { runDeploy } from './deploy-run/deploy-run';
 import { inEveryRegion } from './deploy-run/in-every-region';
 import { imageResult } from './deploy-run/results';
 import type { DeployResult } from './messages';
+import { preflight } from './steps/preflight';
 import { bakeImage } from './steps/bake-image';
 import { copyImage } from './steps/copy-image';
 import { findLiveRelease } from './steps/find-live-release';
@@ -17,6 +18,7 @@ import { findLiveRelease } from './steps/find-live-release';
  */
 export async function nightlyBake(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
+    await preflight(run);
     if (request.liveRelease) await findLiveRelease(run, request.liveRelease);
     const image = await bakeImage(run);
     const imageIds = await inEveryRegion(run, 'copying', (region) => copyImage(run, image, region));

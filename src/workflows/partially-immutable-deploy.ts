@@ -2,6 +2,7 @@ import type { DeployRequest } from '../contracts';
 import { runDeploy } from './deploy-run/deploy-run';
 import { inEveryRegion } from './deploy-run/in-every-region';
 import type { DeployResult } from './messages';
+import { preflight } from './steps/preflight';
 import { findLatestImages } from './steps/find-latest-images';
 import { launchFleet } from './steps/launch-fleet';
 import { goLive } from './steps/go-live';
@@ -17,6 +18,7 @@ import { runPostDeployTasks } from './steps/run-post-deploy-tasks';
  */
 export async function partiallyImmutableDeploy(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
+    await preflight(run);
     const images = await findLatestImages(run);
     const fleets = await inEveryRegion(run, 'launching', async (region, i) => {
       const fleet = await launchFleet(run, region, images[i].imageId);

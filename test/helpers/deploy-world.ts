@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { stringify as toYaml } from 'yaml';
 import { buildExampleArtifact, readExampleSpec } from '../../examples/example-app';
-import { DEFAULT_SANDBOX_CONFIG, startSandbox, type RunningSandbox, type ProfileName, type Timings } from '../../sandbox';
+import {
+  DEFAULT_SANDBOX_CONFIG,
+  startSandbox,
+  type ProfileName,
+  type RealismOverrides,
+  type RunningSandbox,
+  type SandboxConfigInput,
+  type Timings,
+} from '../../sandbox';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients';
 import { createDeployWorker } from '../../src/deploy-worker';
 import { exec } from '../../src/cli/exec';
@@ -36,6 +44,12 @@ export interface DeployWorldOptions {
   worker?: boolean;
   /** The payload codec keys of the worker and the CLI (`id=base64key`, oldest first); default a fresh key; `''`: none. */
   codecKeys?: string;
+  /** Sandbox realism overrides (e.g. every new id invisible for 3 s). */
+  realism?: RealismOverrides;
+  /** The sandbox world (default: the built-in one). */
+  config?: SandboxConfigInput;
+  /** How long the worker waits out NotFound for what it just created (default 15 s: above any lag the tests set). */
+  consistencyWindowMs?: number;
 }
 
 /**
@@ -84,7 +98,8 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
   const sandbox = await startSandbox({
     profile: options.profile ?? 'fast',
     timings: options.timings,
-    ...(options.maxInstances ? { config: { ...DEFAULT_SANDBOX_CONFIG, maxInstances: options.maxInstances } } : {}),
+    realism: options.realism,
+    config: { ...(options.config ?? DEFAULT_SANDBOX_CONFIG), ...(options.maxInstances ? { maxInstances: options.maxInstances } : {}) },
   });
   const taskQueue = uniqueTaskQueue('deploy');
   const { connection } = await connectTestClient();
@@ -100,7 +115,7 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
     worker = await createDeployWorker({
       connection: workerConnection,
       taskQueue,
-      activityDeps: { clients: aws, pollIntervalMs: 100 },
+      activityDeps: { clients: aws, pollIntervalMs: 100, consistencyWindowMs: options.consistencyWindowMs ?? 15_000 },
       codec,
     });
     running = worker.run();
@@ -122,7 +137,7 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
       const code = await exec([...args, ...(args[0] === 'deploy' || (args[0] === 'bake' && !args.includes('--task-queue')) ? ['--task-queue', taskQueue] : [])], {
         stdout: (s) => (stdout += s),
         stderr: (s) => (stderr += s),
-        env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: 'default', HYBRID_DEPLOY_CODEC_KEYS: codecKeys, ...extraEnv },
+        env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: 'default', AWS_ENDPOINT_URL: sandbox.endpoint, HYBRID_DEPLOY_CODEC_KEYS: codecKeys, ...extraEnv },
         connect: async () => {
           temporalConnects++;
           return client;

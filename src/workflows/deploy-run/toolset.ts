@@ -1,9 +1,9 @@
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { clipSummary, type DeploySpec } from '../../contracts';
+import { AWS_ACTIVITY_RETRY, clipSummary, type DeploySpec } from '../../contracts';
 
-/** Retries for AWS work: throttling and 5xx get time to pass; permanent errors are non-retryable by type. */
-const AWS_RETRY: ActivityOptions['retry'] = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 };
+/** Retries for AWS work: the one retry layer, explained in contracts/retry-policy.ts. */
+const AWS_RETRY: ActivityOptions['retry'] = AWS_ACTIVITY_RETRY;
 
 /**
  * The toolset as a workflow sees it: each activity with an option preset fitted to its work.
@@ -25,6 +25,7 @@ export function toolset(spec: DeploySpec) {
       cancellationType,
     });
   return {
+    preflight: summarized(quick.preflight),
     resolveBaseImage: summarized(quick.resolveBaseImage),
     findFleet: summarized(quick.findFleet),
     findLatestImage: summarized(quick.findLatestImage),
