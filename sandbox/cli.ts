@@ -65,9 +65,11 @@ export async function exec(argv: string[], deps: CliDeps): Promise<number> {
     deps.err(`sandbox: could not start: ${(e as Error).message}`);
     return 1;
   }
-  deps.out(JSON.stringify({ endpoint: sandbox.endpoint, controlUrl: sandbox.controlUrl, loadBalancers: sandbox.loadBalancers, regions: sandbox.regions, dataDir: sandbox.dataDir }));
+  deps.out(
+    JSON.stringify({ endpoint: sandbox.endpoint, controlUrl: sandbox.controlUrl, loadBalancers: sandbox.loadBalancers, regions: sandbox.regions, dataDir: sandbox.dataDir, realism: sandbox.realism.enabled }),
+  );
   const home = sandbox.regions[0];
-  deps.out(`hybrid-deploy sandbox listening on ${sandbox.endpoint} (regions: ${sandbox.regions.join(', ')})`);
+  deps.out(`hybrid-deploy sandbox listening on ${sandbox.endpoint} (regions: ${sandbox.regions.join(', ')}; realism ${sandbox.realism.enabled ? 'on: AWS as it really behaves' : 'off'})`);
   deps.out('Point the AWS SDK or CLI at it with:');
   deps.out(`  export AWS_ENDPOINT_URL=${sandbox.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${home} AWS_DEFAULT_REGION=${home}`);
   for (const [region, groups] of Object.entries(sandbox.loadBalancers)) {

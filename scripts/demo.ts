@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stopping);
   for (const line of stack.recovered) say(`  recovered: ${line}`);
   say(`  Temporal:  ${stack.temporal.address}   Web UI: ${stack.temporal.uiUrl}`);
-  say(`  sandbox:   ${stack.sandbox.endpoint}   logs: ${stack.logDir}`);
+  say(`  sandbox:   ${stack.sandbox.endpoint}   realism: ${stack.sandbox.realism ? 'on (eventual consistency, races, SSM registration lag, throttling)' : 'off'}   logs: ${stack.logDir}`);
 
   const deploys: DeploySummary[] = [];
   let stopped = false;
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
 
   if (exitAfter) {
     await stack.stop();
-    if (json) process.stdout.write(`${JSON.stringify({ deploys })}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ realism: stack.sandbox.realism === true, deploys })}\n`);
     process.exitCode = deploys.every((d) => d.result === 'ok') ? 0 : 1;
     return;
   }

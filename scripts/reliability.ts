@@ -4,7 +4,8 @@
  * worker (SIGKILL, as a crash) at each phase of each procedure and starts a new one, restarts a
  * persistent Temporal dev server mid-bake, and (full run) deploys under 30% AWS throttling; then
  * prints one row per deploy — did it complete, how soon did it move again, what did it create
- * twice, what did it leave behind. With `--json`, the last line is one JSON summary.
+ * twice, what did it leave behind (instances, images, snapshots, targets, commands). The sandbox
+ * runs with its realism on (eventual consistency, races, SSM registration, as AWS behaves). With `--json`, the last line is one JSON summary.
  *
  * Figures, not assertions: the jest subset (test/durability/crash-quick.test.ts) asserts counts.
  * Everything it starts (sandbox, dev servers, worker children) it stops, also on failure.
@@ -55,6 +56,8 @@ function details(outcomes: Outcome[]): string[] {
       o.orphans.instances.length > 0 && `orphan instances: ${o.orphans.instances.join(', ')}`,
       o.orphans.images.length > 0 && `orphan images: ${o.orphans.images.join(', ')}`,
       o.orphans.targets.length > 0 && `stray targets: ${o.orphans.targets.join(', ')}`,
+      o.orphans.snapshots.length > 0 && `orphan snapshots: ${o.orphans.snapshots.join(', ')}`,
+      o.orphans.commands.length > 0 && `commands still running: ${o.orphans.commands.join(', ')}`,
       ...o.fleetProblems.map((p) => `fleet: ${p}`),
       ...o.notes,
     ].filter(Boolean);
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const began = Date.now();
   const world = await DurabilityWorld.start({ log });
-  log(`reliability: sandbox ${world.sandbox.endpoint}, Temporal ${world.temporalAddress}, work dir ${world.workDir}`);
+  log(`reliability: sandbox ${world.sandbox.endpoint} (realism ${world.sandbox.realism.enabled ? 'on' : 'off'}), Temporal ${world.temporalAddress}, work dir ${world.workDir}`);
   const outcomes: Outcome[] = [];
   const record = (o: Outcome) => {
     outcomes.push(o);
@@ -119,6 +122,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${crashes.length} crashes, ${crashes.filter((o) => o.completed).length} completed, median resume ${median(resumes) ?? '-'}s, ${Math.round((Date.now() - began) / 1000)}s in all\n`);
   if (options.json) {
     const summary = {
+      // The sandbox behaved as AWS does (eventual consistency, races, SSM registration…): see sandbox/README.md.
+      realism: world.sandbox.realism.enabled,
       crashes: crashes.length,
       completed: crashes.filter((o) => o.completed).length,
       duplicates,

@@ -29,6 +29,10 @@ export interface Orphans {
   images: string[];
   /** Target registrations of anything but the live fleet. */
   targets: string[];
+  /** Our snapshots not deleted that no registered image is made of (billed, and found by nobody). */
+  snapshots: string[];
+  /** SSM commands still pending, delayed or running once the deploy has ended (nobody waits for them). */
+  commands: string[];
 }
 
 /** The world a completed (or failed) deploy should leave: the live fleet and the catalog. */
@@ -44,7 +48,7 @@ export function total(d: Duplicates): number {
 }
 
 export function orphanCount(o: Orphans): number {
-  return o.instances.length + o.images.length + o.targets.length;
+  return o.instances.length + o.images.length + o.targets.length + o.snapshots.length + o.commands.length;
 }
 
 /** SendCommands a deploy makes when nothing is repeated. */
@@ -85,7 +89,12 @@ export function findOrphans(listing: ResourceListing, expected: Expected): Orpha
     .flatMap((g) => g.registrations.map((r) => ({ ...r, region: g.region })))
     .filter((r) => !expected.liveFleet.has(r.targetId))
     .map((r) => `${r.targetId} (${r.region}, ${r.state})`);
-  return { instances, images, targets };
+  const inUse = new Set(listing.images.filter((i) => !i.deregistered).flatMap((i) => i.snapshotIds));
+  const snapshots = listing.snapshots
+    .filter((s) => !s.deleted && s.tags['hybrid-deploy:app'] && !inUse.has(s.id))
+    .map((s) => `${s.id} (${s.region}, ${s.state}, ${s.tags['hybrid-deploy:run-id'] ?? 'untagged'})`);
+  const commands = listing.commands.filter((c) => ['Pending', 'InProgress', 'Cancelling'].includes(c.status)).map((c) => `${c.id} (${c.region}, ${c.status})`);
+  return { instances, images, targets, snapshots, commands };
 }
 
 /** Is the live fleet what the spec asks for: the desired count running, each registered and healthy? */

@@ -14,7 +14,7 @@ import { buildExampleArtifact, readExampleSpec } from '../../examples/example-ap
 
 /**
  * Slow enough to hit every phase with a poll of the workflow's pending activities, fast enough
- * for a matrix in minutes: the sandbox's `fast` profile with images and launches stretched.
+ * for a matrix in minutes: the sandbox's `fast` profile (realism on) with images and launches stretched.
  */
 export const DURABILITY_TIMINGS: Partial<Timings> = { imageCreateMs: 4_000, imageCopyMs: 4_000, instanceLaunchMs: 1_500 };
 
@@ -132,7 +132,15 @@ export class DurabilityWorld {
    * world's server); `extra` adds environment (e.g. a worker deployment version) or another bundle.
    */
   spawnWorker(temporalAddress = this.temporalAddress, taskQueue = this.taskQueue, extra: Partial<WorkerProcessOptions> = {}): WorkerProcess {
-    const worker = spawnWorker({ temporalAddress, awsEndpoint: this.sandbox.endpoint, taskQueue, logFile: join(this.workDir, 'workers.log'), ...extra, env: { HYBRID_DEPLOY_CODEC_KEYS: CODEC_KEYS, ...extra.env } });
+    const worker = spawnWorker({
+      temporalAddress,
+      awsEndpoint: this.sandbox.endpoint,
+      taskQueue,
+      logFile: join(this.workDir, 'workers.log'),
+      ...extra,
+      // Well above the sandbox's visibility lag; short, so an id truly gone costs seconds.
+      env: { HYBRID_DEPLOY_CONSISTENCY_WINDOW_MS: '20000', HYBRID_DEPLOY_CODEC_KEYS: CODEC_KEYS, ...extra.env },
+    });
     this.workers.push(worker);
     return worker;
   }

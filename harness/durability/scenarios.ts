@@ -139,8 +139,10 @@ export async function runCrash(chain: DeployChain, procedure: Procedure, phase: 
 /** Every AWS action the deploys use, for the throttle run. */
 export const THROTTLED_ACTIONS = [
   'ec2:RunInstances', 'ec2:DescribeInstances', 'ec2:StopInstances', 'ec2:TerminateInstances', 'ec2:CreateImage', 'ec2:CopyImage',
-  'ec2:DescribeImages', 'ec2:CreateTags', 'ssm:GetParameter', 'ssm:SendCommand', 'ssm:ListCommandInvocations', 'ssm:GetCommandInvocation',
-  'ssm:DescribeInstanceInformation', 'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DescribeTargetHealth',
+  'ec2:DescribeImages', 'ec2:CreateTags', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
+  'ssm:GetParameter', 'ssm:SendCommand', 'ssm:ListCommandInvocations', 'ssm:GetCommandInvocation', 'ssm:DescribeInstanceInformation',
+  'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DescribeTargetHealth',
+  'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeLoadBalancers', 'iam:GetInstanceProfile', 'iam:SimulatePrincipalPolicy',
 ];
 
 /** A deploy while every AWS action it uses is throttled at `rate` (RequestLimitExceeded / ThrottlingException / Throttling). */

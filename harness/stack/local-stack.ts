@@ -15,6 +15,8 @@ export interface SandboxHello {
   endpoint: string;
   controlUrl: string;
   loadBalancers: Record<string, Record<string, string>> | Record<string, string>;
+  /** Whether the sandbox behaves as AWS really does (eventual consistency, races, registration lag). */
+  realism?: boolean;
 }
 
 /** The running local stack: a persistent Temporal dev server with the Web UI, the sandbox, a worker. */

@@ -26,7 +26,7 @@ const actionKey = z
   .transform((k) => k.replace(/^elbv2:/, 'elasticloadbalancing:'));
 
 const throttleBody = z.union([
-  z.object({ action: actionKey, rate: z.number().min(0).max(1).optional(), next: z.number().int().min(0).optional() }),
+  z.object({ action: actionKey, rate: z.number().min(0).max(1).optional(), next: z.number().int().min(0).optional(), forMs: z.number().int().min(1).optional() }),
   z.object({ ec2Buckets: z.boolean() }),
 ]);
 const failBody = z.object({

@@ -12,11 +12,12 @@ import { AwsApiError } from '../protocol/errors';
 /** The service part of an action key. */
 export type ServiceId = 'ec2' | 'ssm' | 'elasticloadbalancing' | 'iam';
 
-/** Throttle an action: every call with probability `rate`, or the next `next` calls. */
+/** Throttle an action: every call with probability `rate`, or the next `next` calls; for `forMs` (a storm), or until removed. */
 export interface ThrottleRule {
   action: string;
   rate?: number;
   next?: number;
+  forMs?: number;
 }
 
 /** Fail the next `next` calls of an action with an AWS error. */
@@ -94,7 +95,7 @@ export function throttlingError(service: ServiceId, action: string): AwsApiError
 /** Faults and counters (one per sandbox). */
 export class Faults {
   private readonly calls = new Map<string, number>();
-  private readonly throttles = new Map<string, ThrottleRule>();
+  private readonly throttles = new Map<string, ThrottleRule & { until?: number }>();
   private readonly failures = new Map<string, FailureRule[]>();
   private readonly imageFailures: ImageFailure[] = [];
   private offlineAgents = 0;
@@ -117,7 +118,8 @@ export class Faults {
       throw new AwsApiError(failure.code, failure.message ?? `Injected failure of ${key}`, failure.status ?? 400);
     }
     const throttle = this.throttles.get(key);
-    if (throttle) {
+    if (throttle?.until !== undefined && throttle.until <= Date.now()) this.throttles.delete(key);
+    else if (throttle) {
       if (throttle.next !== undefined) {
         throttle.next -= 1;
         if (throttle.next <= 0) this.throttles.delete(key);
@@ -133,7 +135,7 @@ export class Faults {
   /** Adds or replaces the throttle of an action (`rate: 0` removes it). */
   throttle(rule: ThrottleRule): void {
     if (rule.rate === 0 || rule.next === 0) this.throttles.delete(rule.action);
-    else this.throttles.set(rule.action, { ...rule });
+    else this.throttles.set(rule.action, { ...rule, ...(rule.forMs === undefined ? {} : { until: Date.now() + rule.forMs }) });
   }
 
   /** Queues failures for an action. */

@@ -1,7 +1,6 @@
 import { CreateImageCommand, DescribeInstancesCommand, StopInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
-import { pause, untilListed } from '../aws/consistency';
+import { cancelledForGood, pause, untilListed } from '../aws/consistency';
 import { awsCall, hasAwsCode } from '../aws/errors';
 import { deregisterWithSnapshots, findImageByName, waitUntilImageAvailable } from '../aws/images';
 import { waitFor } from '../aws/wait';
@@ -32,7 +31,7 @@ export function createBakeAmi(deps: ActivityDeps) {
     try {
       await waitUntilImageAvailable(ec2, { region: input.region, imageId, timeoutSeconds: input.timeouts.imageAvailable, pollIntervalMs, createdAt: madeAt, consistencyWindowMs: window });
     } catch (error) {
-      if (error instanceof CancelledFailure) await deregisterWithSnapshots(ec2, input.region, imageId, { sinceMs: madeAt, windowMs: window }).catch(() => undefined);
+      if (cancelledForGood(error)) await deregisterWithSnapshots(ec2, input.region, imageId, { sinceMs: madeAt, windowMs: window }).catch(() => undefined);
       throw error;
     }
     return { imageId, imageName: input.imageName };

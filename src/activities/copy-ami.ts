@@ -1,6 +1,6 @@
 import { CopyImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
+import { cancelledForGood } from '../aws/consistency';
 import { awsCall } from '../aws/errors';
 import { deregisterWithSnapshots, findImageByName, waitUntilImageAvailable } from '../aws/images';
 import { clientToken } from '../aws/client-token';
@@ -50,7 +50,7 @@ export function createCopyAmi(deps: ActivityDeps) {
     try {
       await waitUntilImageAvailable(ec2, { region: input.region, imageId, timeoutSeconds: input.timeoutSeconds, pollIntervalMs, createdAt: madeAt, consistencyWindowMs: window });
     } catch (error) {
-      if (error instanceof CancelledFailure) await deregisterWithSnapshots(ec2, input.region, imageId, { sinceMs: madeAt, windowMs: window }).catch(() => undefined);
+      if (cancelledForGood(error)) await deregisterWithSnapshots(ec2, input.region, imageId, { sinceMs: madeAt, windowMs: window }).catch(() => undefined);
       throw error;
     }
     return { imageId };

@@ -1,9 +1,9 @@
 import { DescribeInstancesCommand, type _InstanceType, type Instance } from '@aws-sdk/client-ec2';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { awsCall } from '../aws/errors';
 import { clientToken } from '../aws/client-token';
-import { NOT_VISIBLE_YET, stillBecomingVisible } from '../aws/consistency';
+import { cancelledForGood, NOT_VISIBLE_YET, stillBecomingVisible } from '../aws/consistency';
 import { placeShare } from '../aws/run-instances';
 import { waitForAgents } from '../aws/ssm-registration';
 import { sendTerminate } from '../aws/terminate';
@@ -73,7 +73,7 @@ export function createLaunchInstances(deps: ActivityDeps) {
       });
       return { instances: running.map((i) => ({ instanceId: i.InstanceId!, privateIp: i.PrivateIpAddress! })) };
     } catch (error) {
-      if (error instanceof CancelledFailure && instanceIds.length > 0) {
+      if (cancelledForGood(error) && instanceIds.length > 0) {
         await sendTerminate(ec2, input.region, instanceIds, consistencyWindow(deps), started).catch(() => undefined);
       }
       throw error;

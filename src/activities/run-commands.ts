@@ -1,8 +1,8 @@
 import { CancelCommandCommand, GetCommandInvocationCommand, ListCommandInvocationsCommand, SendCommandCommand, type SendCommandCommandInput } from '@aws-sdk/client-ssm';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { chunk } from '../aws/chunk';
-import { NOT_VISIBLE_YET, whenVisible } from '../aws/consistency';
+import { cancelledForGood, NOT_VISIBLE_YET, whenVisible } from '../aws/consistency';
 import { awsCall } from '../aws/errors';
 import { waitForAgents } from '../aws/ssm-registration';
 import { resumeDetails, waitFor } from '../aws/wait';
@@ -131,15 +131,15 @@ async function send(deps: ActivityDeps, region: string, commandIds: string[], re
 
 /**
  * Runs `work`; if it gives up for good (a non-retryable failure, e.g. its wait ran out) or the
- * activity is cancelled, the commands sent so far are cancelled with CancelCommand before the
+ * deploy cancelled it, the commands sent so far are cancelled with CancelCommand before the
  * failure goes on: a command nobody waits for any more must not run later (a delayed delivery).
- * A retryable failure leaves them alone: the next attempt resumes polling them.
+ * A retryable failure or a timed-out attempt leaves them alone: the next attempt resumes polling them.
  */
 async function cancelOnGiveUp<T>(deps: ActivityDeps, region: string, commandIds: string[], work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof CancelledFailure || (error instanceof ApplicationFailure && error.nonRetryable)) {
+    if (cancelledForGood(error) || (error instanceof ApplicationFailure && error.nonRetryable)) {
       const ssm = deps.clients.ssm(region);
       for (const CommandId of commandIds) {
         // Best effort: a command that finished meanwhile cannot be cancelled, and that is fine.

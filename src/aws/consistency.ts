@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { hasAwsCode } from './errors';
 
 /**
@@ -86,4 +86,13 @@ export function pause(ms: number): Promise<void> {
   const context = Context.current();
   if (context.cancellationSignal.aborted) return new Promise((resolve) => setTimeout(resolve, ms));
   return context.sleep(ms);
+}
+
+/**
+ * True when `error` is this activity being cancelled because the workflow gave up on it (a
+ * cancelled deploy), not an attempt that timed out, lost its worker or was paused: only then may
+ * an activity undo what it made, since a retried attempt reuses it (same ClientTokens, same commands).
+ */
+export function cancelledForGood(error: unknown): boolean {
+  return error instanceof CancelledFailure && Context.current().cancellationDetails?.cancelRequested === true;
 }

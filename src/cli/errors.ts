@@ -20,6 +20,7 @@ export const ErrorCode = {
   TEMPORAL_UNREACHABLE: 'TEMPORAL_UNREACHABLE',
   TEMPORAL_ERROR: 'TEMPORAL_ERROR',
   SANDBOX_NOT_BUILT: 'SANDBOX_NOT_BUILT',
+  AWS_ERROR: 'AWS_ERROR',
   UNEXPECTED: 'UNEXPECTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -6,7 +6,7 @@
  * | code | name | meaning |
  * |---|---|---|
  * | 0 | `OK` | success: the deploy was started (with `--wait`: it succeeded); `status`: the latest deploy succeeded; the cancellation was requested (with `--wait`: the deploy closed as cancelled) |
- * | 1 | `DEPLOY_FAILED` | the deploy failed (and was compensated: see the compensation report); for `cancel --wait`, the deploy closed some other way than cancelled (it finished first) |
+ * | 1 | `DEPLOY_FAILED` | the deploy failed (and was compensated: see the compensation report); for `cancel --wait`, the deploy closed some other way than cancelled (it finished first); for `check`, the preflight found problems (each listed) |
  * | 2 | `INVALID_INPUT` | invalid input: bad flags, a bad spec, a broken Temporal profile, no such deploy to show or cancel. Nothing was started and, for bad flags or specs, no AWS or Temporal call was made |
  * | 3 | `CONFLICT` | a deploy of the same app and environment is already running; its run id is printed |
  * | 4 | `SYSTEM_ERROR` | a system error: Temporal unreachable, the sandbox not built, anything unexpected (`--debug` shows the stack) |
@@ -16,7 +16,7 @@
 export const ExitCode = {
   /** Success. */
   OK: 0,
-  /** The deploy failed (and was compensated). */
+  /** The deploy failed (and was compensated); `check` found problems. */
   DEPLOY_FAILED: 1,
   /** Invalid input (flags, spec, unknown deploy); nothing was started. */
   INVALID_INPUT: 2,

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { DeployStatus } from '../../src/workflows/messages';
-import { deployArgs, leftovers, startDeployWorld, type CliRun, type DeployWorld, type Leftovers } from '../helpers/deploy-world';
+import { deployArgs, leftovers, startDeployWorld, type CliRun, type DeployWorld, type Leftovers, NOTHING_LEFT } from '../helpers/deploy-world';
 import { fleetOf, succeeded, until, versionsRunning } from '../helpers/outcomes';
 import { pollTraffic, type TrafficReport } from '../helpers/traffic';
 
@@ -74,7 +74,7 @@ describe('cancelling a deploy through the CLI', () => {
       const { instances, images } = await world.sandbox.control.resources();
       expect(instances.filter((i) => i.tags['hybrid-deploy:env'] === env).map((i) => `${i.tags['hybrid-deploy:role']} ${i.state}`)).toEqual(['builder terminated']);
       expect(images.filter((i) => i.tags['hybrid-deploy:env'] === env).map((i) => `${i.state} deregistered=${i.deregistered}`)).toEqual(['pending deregistered=true']);
-      expect(await leftovers(world, env)).toEqual({ instances: [], images: [], workflows: [] });
+      expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
       expect(await pendingActivities(world.client, workflowId)).toEqual([]);
     });
   });

@@ -7,9 +7,11 @@ const REGIONS = ['us-east-1', 'us-west-2'];
 /** Every EC2, SSM and ELBv2 action a deploy or its compensation calls (the test checks the list is complete). */
 const DEPLOY_ACTIONS = [
   'ec2:CopyImage', 'ec2:CreateImage', 'ec2:CreateTags', 'ec2:DeregisterImage', 'ec2:DescribeImages', 'ec2:DescribeInstances',
-  'ec2:RunInstances', 'ec2:StopInstances', 'ec2:TerminateInstances',
+  'ec2:RunInstances', 'ec2:StopInstances', 'ec2:TerminateInstances', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
   'ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ssm:GetParameter', 'ssm:ListCommandInvocations', 'ssm:SendCommand',
   'elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:RegisterTargets',
+  'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeLoadBalancers',
+  'iam:GetInstanceProfile', 'iam:SimulatePrincipalPolicy',
 ];
 
 /** The codes the sandbox throttles with (EC2, SSM, ELBv2), as the SDK names them. */
@@ -182,7 +184,7 @@ describe('AWS faults, end to end through the CLI', () => {
     // Armed for many calls: a retry by the SDK or by Temporal would show in the count.
     await world.sandbox.control.fail({ action: 'ec2:RunInstances', code: 'InvalidAMIID.NotFound', message: "The image id '[ami-0feedfacefeedface]' does not exist", next: 50 });
     const output = failed(await world.cli(deployArgs(world, { procedure: 'partial', env, version: '5.0.0', spec: singleRegion() })));
-    expect(output.error).toMatch(/^ec2:RunInstances in us-east-1 failed: InvalidAMIID\.NotFound: .*does not exist \(the image does not exist in this region/);
+    expect(output.error).toMatch(/^ec2:RunInstances in us-east-1 \(subnet-\w+\) failed: InvalidAMIID\.NotFound: .*does not exist \(the image does not exist in this region/);
     expect(output.compensation).toEqual(['ok: terminate the new fleet in us-east-1']);
     expect((await world.sandbox.control.calls())['ec2:RunInstances']).toBe(1);
     expect(await leftovers(world, env)).toEqual(baseline);

@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { deployArgs, leftovers, startDeployWorld, type CliRun, type DeployWorld } from '../helpers/deploy-world';
+import { deployArgs, leftovers, startDeployWorld, type CliRun, type DeployWorld, NOTHING_LEFT } from '../helpers/deploy-world';
 
 const REGIONS = ['us-east-1', 'us-west-2'];
 
@@ -41,6 +41,7 @@ describe('the fully immutable procedure, when things go wrong, end to end throug
     const before = succeeded(await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.0' })));
     const oldFleet: string[] = before.result.regions.flatMap((r: any) => r.instanceIds).sort();
     const oldImages: string[] = before.result.regions.map((r: any) => r.imageId).sort();
+    const oldSnapshots = (await world.sandbox.control.resources()).images.filter((i) => oldImages.includes(i.id)).flatMap((i) => i.snapshotIds).sort();
     expect(oldFleet).toHaveLength(4);
 
     // Watch both load balancers for the whole failing deploy.
@@ -100,7 +101,8 @@ describe('the fully immutable procedure, when things go wrong, end to end throug
     expect(registered.map((r) => [r.targetId, r.state]).sort()).toEqual(oldFleet.map((id) => [id, 'healthy']));
     for (const region of REGIONS) expect(await world.servedVersion(region)).toBe('1.0.0');
 
-    expect(await leftovers(world, env)).toEqual({ instances: oldFleet, images: oldImages, workflows: [] });
+    // The failed run's images went with their snapshots: only the first deploy's remain.
+    expect(await leftovers(world, env)).toEqual({ ...NOTHING_LEFT, instances: oldFleet, images: oldImages, snapshots: oldSnapshots });
   });
 
   it('a release that fails on the builder stops before the bake: exit 1 fast, the builder terminated, no image', async () => {
@@ -129,7 +131,7 @@ describe('the fully immutable procedure, when things go wrong, end to end throug
     const launched = instances.filter((i) => i.tags['hybrid-deploy:run-id'] === output.runId);
     expect(launched.map((i) => `${i.region} ${i.tags['hybrid-deploy:role']} ${i.state} ${i.processes.length}`)).toEqual(['us-east-1 builder terminated 0']);
     expect(images.filter((i) => i.tags['hybrid-deploy:env'] === env || i.name.includes(output.runId))).toEqual([]);
-    expect(await leftovers(world, env)).toEqual({ instances: [], images: [], workflows: [] });
+    expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
   });
 
   it('an invalid spec exits 2 listing every problem, before any AWS or Temporal call', async () => {
@@ -163,7 +165,7 @@ describe('the fully immutable procedure, when things go wrong, end to end throug
     for (const app of ['example-app', 'Example_App']) {
       await expect(world.client.workflow.getHandle(`deploy/${app}/${env}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     }
-    expect(await leftovers(world, env)).toEqual({ instances: [], images: [], workflows: [] });
+    expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
   });
 
   it('a permanent AWS error (UnauthorizedOperation on RunInstances) fails at once: one call, no retry, nothing left', async () => {
@@ -177,7 +179,7 @@ describe('the fully immutable procedure, when things go wrong, end to end throug
       await world.sandbox.control.clearFaults();
     }
     const output = failed(run);
-    expect(output.error).toContain('ec2:RunInstances in us-east-1 failed: UnauthorizedOperation');
+    expect(output.error).toMatch(/ec2:RunInstances in us-east-1 \(subnet-\w+\) failed: UnauthorizedOperation/);
     expect(output.compensation).toEqual(['ok: terminate the builder in us-east-1']);
     expect(output.seconds).toBeLessThan(FAST_SECONDS);
     // The sandbox counts every call, faulted ones included: one means neither the SDK nor Temporal retried.
@@ -187,22 +189,22 @@ describe('the fully immutable procedure, when things go wrong, end to end throug
     const { instances, images } = await world.sandbox.control.resources();
     expect(instances.filter((i) => i.tags['hybrid-deploy:env'] === env)).toEqual([]);
     expect(images.filter((i) => i.tags['hybrid-deploy:env'] === env)).toEqual([]);
-    expect(await leftovers(world, env)).toEqual({ instances: [], images: [], workflows: [] });
+    expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
   });
 
-  it('a base image that does not exist (InvalidAMIID.NotFound) fails at once: one DescribeImages, nothing launched', async () => {
+  it('a base image that does not exist fails the preflight at once: one DescribeImages, nothing launched', async () => {
     const env = world.uniqueEnv();
     const spec = world.spec((s) => {
       s.baseImage = 'ami-0000000000000dead';
     });
     await world.sandbox.control.resetCalls();
     const output = failed(await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.0', spec })));
-    expect(output.error).toContain('InvalidAMIID.NotFound');
-    expect(output.error).toContain('ami-0000000000000dead');
+    // A NotFound for an id the user gave stays an error (one for an id the product just made would be waited out).
+    expect(output.error).toMatch(/^preflight found 1 problem, nothing was created: baseImage: ami-0000000000000dead \(ami-0000000000000dead\) does not exist in us-east-1: AMI ids are per region/);
     expect(output.compensation).toEqual([]);
     expect(output.seconds).toBeLessThan(FAST_SECONDS);
     const calls = await world.sandbox.control.calls();
     expect({ describeImages: calls['ec2:DescribeImages'], run: calls['ec2:RunInstances'] }).toEqual({ describeImages: 1, run: undefined });
-    expect(await leftovers(world, env)).toEqual({ instances: [], images: [], workflows: [] });
+    expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
   });
 });

@@ -1,4 +1,4 @@
-import { deployArgs, leftovers, startDeployWorld, type CliRun, type DeployWorld } from '../helpers/deploy-world';
+import { deployArgs, leftovers, startDeployWorld, type CliRun, type DeployWorld, NOTHING_LEFT } from '../helpers/deploy-world';
 
 const REGIONS = ['us-east-1', 'us-west-2'];
 
@@ -66,6 +66,9 @@ describe('the fully immutable procedure, end to end through the CLI', () => {
     expect(await leftovers(world, env)).toEqual({
       instances: live.map((i) => i.id).sort(),
       images: baked.map((i) => i.id).sort(),
+      // Each image's own snapshot, and nothing else.
+      snapshots: baked.flatMap((i) => i.snapshotIds).sort(),
+      commands: [],
       workflows: [],
     });
   });
@@ -109,7 +112,12 @@ describe('the fully immutable procedure, end to end through the CLI', () => {
       '1.0.1 us-east-1 available',
       '1.0.1 us-west-2 available',
     ]);
-    expect(await leftovers(world, env)).toEqual({ instances: [...newFleet].sort(), images: catalog.map((i) => i.id).sort(), workflows: [] });
+    expect(await leftovers(world, env)).toEqual({
+      ...NOTHING_LEFT,
+      instances: [...newFleet].sort(),
+      images: catalog.map((i) => i.id).sort(),
+      snapshots: catalog.flatMap((i) => i.snapshotIds).sort(),
+    });
   });
 
   it('a concurrent deploy of the same app and env exits 3 naming the running run; cancelling the first leaves nothing', async () => {
@@ -141,6 +149,6 @@ describe('the fully immutable procedure, end to end through the CLI', () => {
     const { instances } = await world.sandbox.control.resources();
     expect(instances.find((i) => i.id === builder)?.state).toBe('terminated');
 
-    expect(await leftovers(world, env)).toEqual({ instances: [], images: [], workflows: [] });
+    expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
   });
 });

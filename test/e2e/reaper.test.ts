@@ -1,8 +1,8 @@
-import { CreateImageCommand, CreateTagsCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateImageCommand, CreateTagsCommand, DeleteSnapshotCommand, DeregisterImageCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { clientToken } from '../../src/aws/client-token';
 import { imageNameFor } from '../../src/contracts';
 import { BASE_IMAGE_IDS, SUBNET_IDS } from '../../sandbox';
-import { deployArgs, leftovers, startDeployWorld, type CliRun, type DeployWorld } from '../helpers/deploy-world';
+import { deployArgs, leftovers, startDeployWorld, type CliRun, type DeployWorld, NOTHING_LEFT } from '../helpers/deploy-world';
 import { failed, until } from '../helpers/outcomes';
 
 const HOUR = 3_600_000;
@@ -52,7 +52,7 @@ describe('debugging without orphans: keepBuilderOnFailure and the reaper, throug
     const expiresAt = Date.parse(mine[0].tags['hybrid-deploy:expires-at']);
     expect(expiresAt).toBeGreaterThanOrEqual(before + 24 * HOUR - 1_000);
     expect(expiresAt).toBeLessThanOrEqual(after + 24 * HOUR);
-    expect(await leftovers(world, env)).toEqual({ instances: [builder], images: [], workflows: [] });
+    expect(await leftovers(world, env)).toEqual({ ...NOTHING_LEFT, instances: [builder] });
 
     // 2. Today, nothing is due: the kept builder is not an orphan either (it carries an expiry).
     const today = await reap(world, reapSpec);
@@ -92,11 +92,25 @@ describe('debugging without orphans: keepBuilderOnFailure and the reaper, throug
       }),
     );
     await until('the image to fail', async () => ((await world.sandbox.control.resources()).images.find((i) => i.id === failedImage)?.state === 'failed' ? true : undefined));
+    // Images deregistered by hand without their snapshots: AWS keeps (and bills) the snapshots. The
+    // crashed deploy's is proven ours and goes; the ghost run's is not, and stays.
+    const abandonImage = async (workflowId: string, runId: string, name: string) => {
+      const snapshotTags = [...ownerTags(workflowId, runId), { Key: 'hybrid-deploy:role', Value: 'image' }];
+      const { ImageId } = await ec2.send(new CreateImageCommand({ InstanceId: builder, Name: name, NoReboot: true, TagSpecifications: [{ ResourceType: 'snapshot', Tags: snapshotTags }] }));
+      const snapshotId = await until(`the image ${name}`, async () => {
+        const image = (await world.sandbox.control.resources()).images.find((i) => i.id === ImageId);
+        return image?.state === 'available' && image.visible ? image.snapshotIds[0] : undefined;
+      });
+      await ec2.send(new DeregisterImageCommand({ ImageId }));
+      return snapshotId;
+    };
+    const orphanSnapshot = await abandonImage(crashed.workflowId, crashed.firstExecutionRunId, `hybrid-deploy/${APP}/0.0.2/abandoned`);
+    const ghostSnapshot = await abandonImage(`deploy/${APP}/${env}-ghost`, '00000000-0000-0000-0000-000000000000', `hybrid-deploy/${APP}/0.0.3/ghost`);
 
     try {
       // 4. Two days from now, as a dry run: everything due is reported, nothing is touched.
       const future = new Date(Date.now() + 48 * HOUR).toISOString();
-      const expected = [`image ${failedImage} us-east-1`, `instance ${builder} us-east-1`, `instance ${orphan} us-east-1`].sort();
+      const expected = [`image ${failedImage} us-east-1`, `instance ${builder} us-east-1`, `instance ${orphan} us-east-1`, `snapshot ${orphanSnapshot} us-east-1`].sort();
       const states = async () => {
         const r = await world.sandbox.control.resources();
         return [builder, orphan, owned, ghost].map((id) => r.instances.find((i) => i.id === id)?.state).concat([String(r.images.find((i) => i.id === failedImage)?.deregistered)]);
@@ -116,6 +130,9 @@ describe('debugging without orphans: keepBuilderOnFailure and the reaper, throug
       expect(reasons[builder]).toMatch(/^expired at \S+ \(builder of deploy\/example-app\/keep\S+ run \S+, FAILED\)$/);
       expect(reasons[orphan]).toMatch(/^orphaned builder: launched \S+, its deploy deploy\/example-app\/\S+-crashed run \S+ is TERMINATED$/);
       expect(reasons[failedImage!]).toMatch(/^failed: Client\.InternalError: snapshot failed \(made by \S+-crashed run \S+, TERMINATED\)$/);
+      expect(reasons[orphanSnapshot]).toMatch(/^no image is made of it any more \(an image snapshot of deploy\/example-app\/\S+-crashed run \S+, TERMINATED\)$/);
+      const snapshotsAfter = (await world.sandbox.control.resources()).snapshots;
+      expect([orphanSnapshot, ghostSnapshot].map((id) => snapshotsAfter.find((x) => x.id === id)?.deleted)).toEqual([true, false]);
       expect(await states()).toEqual(['terminated', 'terminated', 'running', 'running', 'true']);
 
       // 6. Once the running deploy has closed, its builder is an orphan too; the ghost is never proven.
@@ -123,10 +140,11 @@ describe('debugging without orphans: keepBuilderOnFailure and the reaper, throug
       const last = await reap(world, reapSpec, '--now', future);
       expect(summary(last)).toEqual([`instance ${owned} us-east-1`]);
       expect(last.removed[0].reason).toMatch(/its deploy \S+-running run \S+ is TERMINATED$/);
-      expect(await leftovers(world, env)).toEqual({ instances: [ghost], images: [], workflows: [] });
+      expect(await leftovers(world, env)).toEqual({ ...NOTHING_LEFT, instances: [ghost], snapshots: [ghostSnapshot] });
     } finally {
       await running.terminate().catch(() => undefined);
       await ec2.send(new TerminateInstancesCommand({ InstanceIds: [builder, orphan, owned, ghost] })).catch(() => undefined);
+      await ec2.send(new DeleteSnapshotCommand({ SnapshotId: ghostSnapshot })).catch(() => undefined);
     }
   });
 

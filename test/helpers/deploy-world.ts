@@ -171,14 +171,14 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
     },
     async clearInstances() {
       await sandbox.control.clearFaults();
-      const live = (await sandbox.control.resources()).instances.filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down');
-      for (const region of new Set(live.map((i) => i.region))) {
-        const ids = live.filter((i) => i.region === region).map((i) => i.id);
-        await aws.ec2(region).send(new TerminateInstancesCommand({ InstanceIds: ids }));
-      }
       const deadline = Date.now() + 30_000;
       for (;;) {
         const { instances, targetGroups } = await sandbox.control.resources();
+        // Only what the API shows can be terminated: an instance still hidden by the realism's lag waits a round.
+        const live = instances.filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down' && i.visible);
+        for (const region of new Set(live.map((i) => i.region))) {
+          await aws.ec2(region).send(new TerminateInstancesCommand({ InstanceIds: live.filter((i) => i.region === region).map((i) => i.id) }));
+        }
         const alive = instances.filter((i) => i.state !== 'terminated');
         const registered = targetGroups.flatMap((g) => g.registrations);
         if (alive.length === 0 && registered.length === 0) return;
@@ -235,12 +235,19 @@ export function deployArgs(
   ];
 }
 
+/** What {@link leftovers} says when an env owns nothing at all. */
+export const NOTHING_LEFT: Leftovers = { instances: [], images: [], snapshots: [], commands: [], workflows: [] };
+
 /** What a deploy left in the world for one env (see {@link leftovers}). */
 export interface Leftovers {
   /** Ids of instances tagged with the env that are not terminated. */
   instances: string[];
   /** Ids of images of the env (by tag, or by the name of a tagged one) that are not deregistered. */
   images: string[];
+  /** Ids of snapshots tagged with the env that are not deleted (the images' own, and any left behind). */
+  snapshots: string[];
+  /** Ids of SSM commands to the env's instances still pending, delayed or running. */
+  commands: string[];
   /** The env's deploy workflow, if it is still running: `<workflowId> <runId>`. */
   workflows: string[];
 }
@@ -248,12 +255,14 @@ export interface Leftovers {
 /**
  * Everything still alive for an env: non-terminated instances and non-deregistered images tagged
  * `hybrid-deploy:env=<env>` (an image copy is also found by the name of a tagged image, in case
- * its tags never landed), and the env's deploy workflow if it is running. Ids are sorted.
+ * its tags never landed), their snapshots, SSM commands still pending or running on its
+ * instances, and the env's deploy workflow if it is running. Ids are sorted.
  */
 export async function leftovers(world: DeployWorld, env: string, app = 'example-app'): Promise<Leftovers> {
-  const { instances, images } = await world.sandbox.control.resources();
+  const { instances, images, snapshots, commands } = await world.sandbox.control.resources();
   const ours = (tags: Record<string, string> | undefined) => tags?.['hybrid-deploy:env'] === env;
   const names = new Set(images.filter((i) => ours(i.tags)).map((i) => i.name));
+  const envInstances = new Set(instances.filter((i) => ours(i.tags)).map((i) => i.id));
   const workflows: string[] = [];
   try {
     const description = await world.client.workflow.getHandle(`deploy/${app}/${env}`).describe();
@@ -264,6 +273,11 @@ export async function leftovers(world: DeployWorld, env: string, app = 'example-
   return {
     instances: instances.filter((i) => ours(i.tags) && i.state !== 'terminated').map((i) => i.id).sort(),
     images: images.filter((i) => (ours(i.tags) || names.has(i.name)) && !i.deregistered).map((i) => i.id).sort(),
+    snapshots: snapshots.filter((s) => ours(s.tags) && !s.deleted).map((s) => s.id).sort(),
+    commands: commands
+      .filter((c) => c.invocations.some((v) => envInstances.has(v.instanceId) && ['Pending', 'Delayed', 'InProgress', 'Cancelling'].includes(v.status)))
+      .map((c) => c.id)
+      .sort(),
     workflows,
   };
 }
