@@ -52,7 +52,7 @@ describe('deploys survive crashes of the worker and of the Temporal server', () 
       completed: true,
       error: undefined,
       duplicates: { builders: 0, images: 0, fleet: 0, commands: 0 },
-      orphans: { instances: [], images: [], targets: [] },
+      orphans: { instances: [], images: [], targets: [], snapshots: [], commands: [] },
       fleet: [],
     });
     expect(total(outcome.duplicates) + orphanCount(outcome.orphans)).toBe(0);
