@@ -52,6 +52,7 @@ export interface ResourceListing {
   commands: {
     id: string;
     region: string;
+    comment: string;
     status: string;
     requestedAt: string;
     invocations: { instanceId: string; status: string; statusDetails: string; responseCode: number }[];
@@ -118,6 +119,7 @@ export async function listResources(state: SandboxState): Promise<ResourceListin
     commands: state.commands.listAll().map((c) => ({
       id: c.id,
       region: c.region,
+      comment: c.comment ?? '',
       status: aggregateStatus(c),
       requestedAt: c.requestedAt.toISOString(),
       invocations: [...c.invocations.values()].map((v) => ({

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { DEFAULT_SANDBOX_CONFIG, SANDBOX_ACCOUNT_ID, type SandboxConfigInput } from '../../sandbox';
 import { AWS_ACTIVITY_RETRY, SDK_MAX_ATTEMPTS } from '../../src/contracts';
 import { deployArgs, leftovers, startDeployWorld, type DeployWorld } from '../helpers/deploy-world';
-import { failed, succeeded, until } from '../helpers/outcomes';
+import { failed, fleetOf, succeeded, until } from '../helpers/outcomes';
 
 const REGIONS = ['us-east-1', 'us-west-2'];
 
@@ -103,6 +103,15 @@ describe('a real account’s mistakes and shortages, end to end through the CLI'
     expect(calls.filter((c) => !/:(Describe|Get|Simulate)/.test(c))).toEqual([]);
   });
 
+  it('`check` of a bake without an instance profile says SSM could not work, and how to fix it', async () => {
+    const spec = world.spec((s) => delete s.iamInstanceProfile);
+    const run = await world.cli(['check', '--spec', spec, '--env', env, '--procedure', 'bake', '--json']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).problems).toEqual([
+      { path: 'iamInstanceProfile', message: expect.stringMatching(/^no instance profile is set, so the SSM agent of new instances cannot register: set iamInstanceProfile .*AmazonSSMManagedInstanceCore/) },
+    ]);
+  });
+
   it('`check` answers invalid input with exit 2 before asking AWS', async () => {
     await world.sandbox.control.resetCalls();
     const run = await world.cli(['check', '--spec', world.spec((s) => (s.regions = ['us-eest-1'])), '--env', 'Prod', '--json']);
@@ -180,5 +189,25 @@ describe('a real account’s mistakes and shortages, end to end through the CLI'
     const sent = (await world.sandbox.control.calls())['ec2:CreateImage'];
     expect(sent).toBeGreaterThanOrEqual(SDK_MAX_ATTEMPTS * (attempts - 1) + 1);
     expect(sent).toBeLessThanOrEqual(SDK_MAX_ATTEMPTS * attempts);
+  });
+
+  it('a deploy cancelled while a post-deploy command runs cancels that command (CancelCommand): nothing keeps running on the fleet', async () => {
+    const e = 'capacity';
+    const spec = world.spec((s) => (s.postDeploy = ['sleep 120']));
+    const deploy = world.cli(deployArgs(world, { procedure: 'mutable', env: e, version: '4.0.0', spec, extra: ['--batch-size', '1', '--min-healthy', '1'] }));
+    const running = await until('the post-deploy command to run', async () => {
+      const { commands } = await world.sandbox.control.resources();
+      return commands.find((c) => c.comment === 'post-deploy 4.0.0' && c.status === 'InProgress');
+    });
+    const cancel = await world.cli(['cancel', 'example-app', e, '--wait', '--json']);
+    expect({ code: cancel.code, out: cancel.code === 0 ? '' : `${cancel.stdout}\n${cancel.stderr}` }).toEqual({ code: 0, out: '' });
+    expect(failed(await deploy).code).toBe('DEPLOY_CANCELLED');
+    const { commands } = await world.sandbox.control.resources();
+    // Cancelled, not left to sleep on: the deploy gave up on it, so it must not finish later.
+    expect(commands.find((c) => c.id === running.id)?.status).toBe('Cancelled');
+    expect((await leftovers(world, e)).commands).toEqual([]);
+    // And the batch it changed is back on the previous release.
+    const fleet = (await Promise.all(REGIONS.map((r) => fleetOf(world, e, r)))).flat();
+    expect(new Set(fleet.map((i) => i.tags['hybrid-deploy:version']))).toEqual(new Set(['3.0.0']));
   });
 });
