@@ -1,4 +1,5 @@
 import { DeregisterImageCommand, DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { NOT_VISIBLE_YET, pause, stillBecomingVisible } from './consistency';
 import { awsCall, hasAwsCode } from './errors';
@@ -74,6 +75,7 @@ export async function deregisterWithSnapshots(ec2: EC2Client, region: string, im
     } catch (error) {
       if (!hasAwsCode(error, NOT_VISIBLE_YET.image)) throw error;
       if (!madeAt || !stillBecomingVisible(error, [NOT_VISIBLE_YET.image], madeAt.sinceMs, madeAt.windowMs)) return;
+      Context.current().heartbeat({ waiting: `${imageId} to become visible, to deregister it` });
       await pause(delay);
     }
   }
