@@ -20,7 +20,8 @@ export type CommandResult =
   | BakeScheduled
   | WorkerVersionSet
   | WorkerDeploymentReport
-  | ReportWritten;
+  | ReportWritten
+  | PreflightChecked;
 
 /** Where a workflow run is: its id, run id and Web UI page. */
 export interface RunLink {
@@ -178,6 +179,20 @@ export interface ReportWritten extends RunLink {
   out?: string;
   /** The report itself, without `--out`. */
   document?: string;
+}
+
+/** `check`: what the preflight found (every problem, with its spec field and the fix) and what it checked. */
+export interface PreflightChecked {
+  kind: 'preflight-checked';
+  ok: boolean;
+  app: string;
+  env: string;
+  procedure: RunKind;
+  regions: string[];
+  problems: { path: string; message: string }[];
+  checked: string[];
+  /** What could not be checked (e.g. IAM not readable with these credentials); not a problem. */
+  unchecked: string[];
 }
 
 /** What a command hands back to exec: its exit code and, unless it printed nothing, its result. */

@@ -20,6 +20,7 @@ const isBuilder = (id: string | undefined) => !!id?.includes('-builder-');
 
 /** Every step of the procedure (one region), the phase it runs in, and the undo steps a failure there runs, newest first. */
 const STEPS: StepCase<Undo>[] = [
+  { step: 'check before any change', tool: 'preflight', type: 'PreflightFailed', phase: 'starting', undo: [] },
   { step: 'resolve the base image', tool: 'resolveBaseImage', type: 'BaseImageNotFound', phase: 'resolving', undo: [] },
   { step: 'launch the builder', tool: 'launchInstances', match: (i) => i.role === 'builder', type: 'InstanceLost', phase: 'baking', undo: ['builder'] },
   { step: 'place the release on the builder', tool: 'syncCode', type: 'SyncFailed', phase: 'baking', undo: ['builder'] },
@@ -47,7 +48,7 @@ describe('fullyImmutableDeploy', () => {
       expect((await finalStatus(handle)).phase).toBe('done');
       return result;
     });
-    expect(tools.lines()).toEqual([...bakeCalls(EAST), ...newFleetCalls(EAST, `ami-baked-${EAST}`)]);
+    expect(tools.lines()).toEqual(['preflight immutable', ...bakeCalls(EAST), ...newFleetCalls(EAST, `ami-baked-${EAST}`)]);
     expect(result).toEqual({
       procedure: 'immutable', app: 'example-app', env: 'unit', version: '2.0.0',
       regions: [{ region: EAST, imageId: `ami-baked-${EAST}`, instanceIds: newIds(EAST).split(' '), retiredInstanceIds: oldIds(EAST).split(' ') }],

@@ -64,9 +64,9 @@ describe('mutableDeploy and its rollingSync children', () => {
     await tests.run(tools, async ({ start }) => {
       const handle = await start(mutableDeploy, request());
       const result = await handle.result();
-      expect(tools.lines()).toEqual([`findFleet ${EAST}`, ...batchCalls(EAST, ids(EAST, 1, 2)), ...batchCalls(EAST, ids(EAST, 3, 4))]);
+      expect(tools.lines()).toEqual(['preflight mutable', `findFleet ${EAST}`, ...batchCalls(EAST, ids(EAST, 1, 2)), ...batchCalls(EAST, ids(EAST, 3, 4))]);
       // The batches ran in the region's child workflow.
-      expect(new Set(tools.calls.slice(1).map((c) => c.workflowId))).toEqual(new Set([`${handle.workflowId}/${EAST}`]));
+      expect(new Set(tools.calls.slice(2).map((c) => c.workflowId))).toEqual(new Set([`${handle.workflowId}/${EAST}`]));
       expect(result).toEqual({
         procedure: 'mutable', app: 'example-app', env: 'unit', version: '2.0.0',
         regions: [{ region: EAST, instanceIds: ids(EAST, 1, 2, 3, 4).split(' '), retiredInstanceIds: [] }],
@@ -88,13 +88,22 @@ describe('mutableDeploy and its rollingSync children', () => {
     });
   });
 
+  it('fails at once, touching nothing, when the preflight finds a problem', async () => {
+    const tools = fakeWith({ [EAST]: oldFleet(EAST, 2) }).fail('preflight', 'PreflightFailed', 'regionSettings.us-east-1.targetGroupArn: attached to no load balancer');
+    await tests.run(tools, async ({ start }) => {
+      const failure = await deployFailure(await start(mutableDeploy, request()));
+      expect(failure).toMatchObject({ type: 'DeployFailed', root: { type: 'PreflightFailed' }, compensation: [] });
+      expect(tools.lines()).toEqual(['preflight mutable']);
+    });
+  });
+
   it('fails at once, changing nothing, when a region has no live fleet', async () => {
     const tools = fakeWith({ [EAST]: oldFleet(EAST, 2), [WEST]: [] });
     await tests.run(tools, async ({ start }) => {
       const failure = await deployFailure(await start(mutableDeploy, request({ regions: [EAST, WEST] })));
       expect(failure).toMatchObject({ type: 'DeployFailed', root: { type: 'NoLiveFleet' }, compensation: [], chain: ['ApplicationFailure', 'ApplicationFailure'] });
       expect(failure.message).toContain(`no live fleet of example-app/unit in ${WEST}`);
-      expect(tools.lines().sort()).toEqual([`findFleet ${EAST}`, `findFleet ${WEST}`]);
+      expect(tools.lines().sort()).toEqual([`findFleet ${EAST}`, `findFleet ${WEST}`, 'preflight mutable']);
     });
   });
 
@@ -104,7 +113,7 @@ describe('mutableDeploy and its rollingSync children', () => {
       const failure = await deployFailure(await start(mutableDeploy, request({ rollout: { minHealthy: '100%' } })));
       expect(failure).toMatchObject({ root: { type: 'InvalidRollout' }, compensation: [] });
       expect(failure.message).toContain(`${EAST}: min healthy "100%" keeps all 2 instance(s) in service`);
-      expect(tools.lines()).toEqual([`findFleet ${EAST}`]);
+      expect(tools.lines()).toEqual(['preflight mutable', `findFleet ${EAST}`]);
     });
   });
 
@@ -128,7 +137,7 @@ describe('mutableDeploy and its rollingSync children', () => {
       await statusWhen(handle, 'resolving', (s) => s.phase === 'resolving');
       await handle.cancel();
       await expectCancelled(handle);
-      expect(tools.lines()).toEqual([`findFleet ${EAST}`]);
+      expect(tools.lines()).toEqual(['preflight mutable', `findFleet ${EAST}`]);
       expect((await lookup.reached).outcome).toBe('cancelled');
     });
   });
@@ -255,8 +264,8 @@ describe('mutableDeploy and its rollingSync children', () => {
     await tests.run(tools, async ({ start }) => {
       const handle = await start(mutableDeploy, request({ rollout: { batchSize: 1, minHealthy: 1 }, limits: { historyEventsPerRun: 1 } }));
       await handle.result();
-      expect(tools.lines().slice(1)).toEqual([1, 2, 3].flatMap((k) => batchCalls(EAST, ids(EAST, k))));
-      expect(new Set(tools.calls.slice(1).map((c) => c.runId)).size).toBe(3);
+      expect(tools.lines().slice(2)).toEqual([1, 2, 3].flatMap((k) => batchCalls(EAST, ids(EAST, k))));
+      expect(new Set(tools.calls.slice(2).map((c) => c.runId)).size).toBe(3);
       expect((await finalStatus(handle)).regions[EAST]).toMatchObject({ phase: 'done', batchesDone: 3, batchesTotal: 3, updated: 3 });
     });
   });

@@ -14,6 +14,7 @@ const undoSteps = (image: string) => ({
 
 /** Every step of the bake (baked in the east, copied to the west), its phase, and the undo steps a failure there runs, newest first. */
 const STEPS: StepCase<keyof ReturnType<typeof undoSteps>>[] = [
+  { step: 'check before any change', tool: 'preflight', type: 'PreflightFailed', phase: 'starting', undo: [] },
   { step: 'resolve the base image', tool: 'resolveBaseImage', type: 'BaseImageNotFound', phase: 'resolving', undo: [] },
   { step: 'launch the builder', tool: 'launchInstances', type: 'InstanceLost', phase: 'baking', undo: ['builder'] },
   { step: 'place the release on the builder', tool: 'syncCode', type: 'SyncFailed', phase: 'baking', undo: ['builder'] },
@@ -35,7 +36,7 @@ describe('nightlyBake', () => {
     await tests.run(tools, async ({ start }) => {
       const handle = await start(nightlyBake, request());
       const result = await handle.result();
-      expect(tools.lines()).toEqual([...bakeCalls(EAST), `copyAmi ${EAST}/ami-baked-${EAST} to ${WEST}`]);
+      expect(tools.lines()).toEqual(['preflight bake', ...bakeCalls(EAST), `copyAmi ${EAST}/ami-baked-${EAST} to ${WEST}`]);
       const [bake] = tools.callsOf('bakeAmi');
       expect(bake.input).toMatchObject({ imageName: imageNameOf(request(), handle), baseImageId: `ami-base-${EAST}` });
       expect(result).toEqual({

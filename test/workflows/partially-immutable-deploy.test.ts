@@ -14,6 +14,7 @@ const UNDO = {
 
 /** Every step of the procedure (one region), the phase it runs in, and the undo steps a failure there runs, newest first. */
 const STEPS: StepCase<keyof typeof UNDO>[] = [
+  { step: 'check before any change', tool: 'preflight', type: 'PreflightFailed', phase: 'starting', undo: [] },
   { step: 'find the latest baked image', tool: 'findLatestImage', type: 'NoImageInCatalog', phase: 'resolving', undo: [] },
   { step: 'find the live fleet', tool: 'findFleet', type: 'UnauthorizedOperation', phase: 'launching', undo: [] },
   { step: 'launch the fleet', tool: 'launchInstances', type: 'InsufficientInstanceCapacity', phase: 'launching', undo: ['fleet'] },
@@ -33,7 +34,7 @@ describe('partiallyImmutableDeploy', () => {
     const request = deployRequest('partial');
     const tools = fakeFor(request);
     const result = await tests.run(tools, async ({ start }) => (await start(partiallyImmutableDeploy, request)).result());
-    expect(tools.lines()).toEqual([`findLatestImage ${EAST}`, ...newFleetCalls(EAST, `ami-catalog-${EAST}`, { placeRelease: true })]);
+    expect(tools.lines()).toEqual(['preflight partial', `findLatestImage ${EAST}`, ...newFleetCalls(EAST, `ami-catalog-${EAST}`, { placeRelease: true })]);
     expect(result).toEqual({
       procedure: 'partial', app: 'example-app', env: 'unit', version: '2.0.0',
       regions: [{ region: EAST, imageId: `ami-catalog-${EAST}`, instanceIds: newIds(EAST).split(' '), retiredInstanceIds: oldIds(EAST).split(' ') }],
@@ -44,7 +45,7 @@ describe('partiallyImmutableDeploy', () => {
     const request = deployRequest('partial', { regions: [EAST, WEST] });
     const tools = fakeFor(request);
     await tests.run(tools, async ({ start }) => (await start(partiallyImmutableDeploy, request)).result());
-    expect(tools.lines().slice(0, 2).sort()).toEqual([`findLatestImage ${EAST}`, `findLatestImage ${WEST}`]);
+    expect(tools.lines().slice(0, 3)).toEqual(['preflight partial', expect.stringMatching(/^findLatestImage /), expect.stringMatching(/^findLatestImage /)]);
     for (const region of [EAST, WEST]) {
       expect(tools.linesIn(region)).toEqual([`findLatestImage ${region}`, ...newFleetCalls(region, `ami-catalog-${region}`, { placeRelease: true })]);
     }
@@ -57,7 +58,7 @@ describe('partiallyImmutableDeploy', () => {
       const failure = await deployFailure(await start(partiallyImmutableDeploy, request));
       expect(failure.message).toBe(failureMessage(`no baked image of example-app in ${WEST}`));
       expect(failure.compensation).toEqual([]);
-      expect(tools.lines((c) => c.name !== 'findLatestImage')).toEqual([]);
+      expect(tools.lines((c) => c.name !== 'findLatestImage')).toEqual(['preflight partial']);
     });
   });
 

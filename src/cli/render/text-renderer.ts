@@ -51,6 +51,12 @@ function textOf(result: CommandResult): string[] {
       ];
     case 'worker-deployment':
       return workerDeploymentLines(result);
+    case 'preflight-checked':
+      return [
+        `${result.ok ? 'ok' : `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`}: ${result.procedure} of ${result.app} to ${result.env} in ${result.regions.join(', ')}`,
+        ...result.problems.map((p) => `  ${p.path}: ${p.message}`),
+        ...result.unchecked.map((note) => `  not checked: ${note}`),
+      ];
   }
 }
 

@@ -199,6 +199,7 @@ function launched(region: string, role: string, count: number): InstanceRef[] {
 
 /** What each activity answers by default: success, the way AWS would answer it. */
 const DEFAULTS: { [N in ToolName]: (fake: FakeToolset, input: InputOf<N>) => OutputOf<N> } = {
+  preflight: () => ({ checked: [], unchecked: [] }),
   resolveBaseImage: (_, { region }) => ({ imageId: `ami-base-${region}` }),
   launchInstances: (_, { region, role, count }) => ({ instances: launched(region, role, count) }),
   runOnInstances: (_, { instanceIds }) => ({ results: instanceIds.map((instanceId) => ({ instanceId, status: 'Success', exitCode: 0, stdout: '', stderr: '' })) }),
@@ -226,6 +227,8 @@ const DEFAULTS: { [N in ToolName]: (fake: FakeToolset, input: InputOf<N>) => Out
 export function describeCall(name: ToolName, input: any): string {
   const ids = (list: string[] | undefined) => `[${(list ?? []).join(' ')}]`;
   switch (name) {
+    case 'preflight':
+      return `preflight ${input.procedure}`;
     case 'resolveBaseImage':
       return `resolveBaseImage ${input.region} ${input.baseImage}`;
     case 'launchInstances':
