@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { chunk } from '../aws/chunk';
 import { cancelledForGood, NOT_VISIBLE_YET, whenVisible } from '../aws/consistency';
 import { awsCall } from '../aws/errors';
-import { waitForAgents } from '../aws/ssm-registration';
+import { onlineAgents, waitForAgents } from '../aws/ssm-registration';
 import { resumeDetails, waitFor } from '../aws/wait';
 import { consistencyWindow, type ActivityDeps } from './deps';
 import type { CommandResult, RunOnInstancesInput } from '../contracts';
@@ -104,9 +104,12 @@ function pollUntilDone(deps: ActivityDeps, input: RunOnInstancesInput, commandId
  * Every agent registered and online before a command is sent: an instance SSM does not manage
  * yet would make SendCommand fail (`InvalidInstanceId`), one that never will is reported with the fix.
  */
-function agentsReady(deps: ActivityDeps, region: string, instanceIds: string[], commandIds: string[]): Promise<void> {
+async function agentsReady(deps: ActivityDeps, region: string, instanceIds: string[], commandIds: string[]): Promise<void> {
   const { clients } = deps;
-  return waitForAgents({
+  // The usual case (a fleet long registered) costs one look, and no heartbeat.
+  const online = await onlineAgents(clients.ssm(region), instanceIds);
+  if (instanceIds.every((id) => online.has(id))) return;
+  await waitForAgents({
     region,
     instanceIds,
     timeoutSeconds: Math.ceil(consistencyWindow(deps) / 1000),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CancelledFailure } from '@temporalio/common';
+import { ActivityCancellationDetails, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { buildExampleArtifact, readExampleSpec } from '../../examples/example-app';
 import { BASE_IMAGE_IDS, SECURITY_GROUP_IDS, startSandbox, SUBNET_IDS, type RunningSandbox } from '../../sandbox';
@@ -28,16 +28,26 @@ interface Attempt {
 }
 
 /**
+ * How an attempt ends early: the deploy cancelled it (the workflow gave up on the step, so the
+ * activity undoes what it made), or it was lost (its worker died: Temporal times the attempt out
+ * and a retry resumes what it made).
+ */
+type Ending = 'cancelled' | 'lost';
+
+/**
  * An attempt of an activity in a `MockActivityEnvironment`, as a worker would run it: attempt N
- * gets the previous attempt's last heartbeat details. `cancelWhen` cancels it at the first
+ * gets the previous attempt's last heartbeat details. `cancelWhen` ends it at the first
  * heartbeat whose details satisfy it (as Temporal delivers a cancellation with a heartbeat).
  */
-function attempt(number: number, previous?: Attempt, cancelWhen?: (details: Record<string, unknown>) => boolean): Attempt {
+function attempt(number: number, previous?: Attempt, cancelWhen?: (details: Record<string, unknown>) => boolean, ending: Ending = 'lost'): Attempt {
   const env = new MockActivityEnvironment({ attempt: number, heartbeatDetails: previous?.heartbeats.at(-1), heartbeatTimeoutMs: 10_000, startToCloseTimeoutMs: 600_000 });
   const heartbeats: Record<string, unknown>[] = [];
   env.on('heartbeat', (details: Record<string, unknown>) => {
-    heartbeats.push(details);
-    if (cancelWhen?.(details)) env.cancel();
+    // A copy: the activity goes on changing the objects it heartbeats.
+    heartbeats.push(structuredClone(details));
+    if (!cancelWhen?.(details)) return;
+    if (ending === 'cancelled') env.cancel('CANCELLED', new ActivityCancellationDetails({ cancelRequested: true }));
+    else env.cancel('TIMED_OUT', new ActivityCancellationDetails({ timedOut: true }));
   });
   return { env, heartbeats, run: (activity, input) => env.run(activity, input) };
 }
@@ -81,12 +91,15 @@ describe('waiting activities: heartbeat resume and cancellation (MockActivityEnv
     /** Waits for /opt/go on the instance, then records that it ran. */
     const GATED = ['while [ ! -e /opt/go ]; do sleep 0.05; done', 'echo ran >> /opt/runs', 'cat /opt/runs'];
 
-    it('ends with a CancelledFailure as soon as it is cancelled while waiting for its command', async () => {
+    it('ends with a CancelledFailure as soon as its deploy cancels it while it waits, and cancels its command (CancelCommand)', async () => {
       const [instance] = await launch();
-      const first = attempt(1, undefined, (d) => 'waiting' in d);
+      const first = attempt(1, undefined, (d) => 'waiting' in d, 'cancelled');
       const run = first.run(patient.runOnInstances, { region: EAST, instanceIds: [instance.instanceId], commands: GATED, comment: 'gated', timeoutSeconds: 600 });
       await expect(run).rejects.toBeInstanceOf(CancelledFailure);
       expect(first.heartbeats[0]).toEqual({ commandIds: [expect.any(String)] });
+      const [commandId] = (first.heartbeats[0] as { commandIds: string[] }).commandIds;
+      // Nobody waits for it any more: it must not run on (here it would wait for /opt/go forever).
+      await until('the command to be cancelled', async () => ((await sandbox.control.resources()).commands.find((c) => c.id === commandId)?.status === 'Cancelled' ? true : undefined));
     });
 
     it('resumes from the command ids in its heartbeat: polls the command it sent, never sends it again', async () => {
@@ -128,6 +141,15 @@ describe('waiting activities: heartbeat resume and cancellation (MockActivityEnv
   });
 
   describe('launchInstances', () => {
+    it('terminates what it launched, by id, when its deploy cancels it', async () => {
+      await sandbox.control.failNextAgents({ next: 1 });
+      const first = attempt(1, undefined, (d) => Array.isArray(d.instanceIds), 'cancelled');
+      await expect(first.run(patient.launchInstances, launchInput(ownerOf(), 1))).rejects.toBeInstanceOf(CancelledFailure);
+      const { instanceIds } = first.heartbeats.at(-1) as { instanceIds: string[] };
+      const states = async () => (await sandbox.control.resources()).instances.filter((i) => instanceIds.includes(i.id)).map((i) => i.state);
+      expect(await states()).toEqual([expect.stringMatching(/^(shutting-down|terminated)$/)]);
+    });
+
     it('ends with a CancelledFailure while waiting for its instances, and a retry gets the same instances back', async () => {
       await sandbox.control.failNextAgents({ next: 2 });
       const owner = ownerOf();

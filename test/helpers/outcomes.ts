@@ -12,6 +12,14 @@ export function failed(run: CliRun): any {
   return JSON.parse(run.stdout);
 }
 
+/** A cancelled deploy's JSON document: exit 5 (stopped), outcome cancelled (stdout and stderr shown otherwise). */
+export function cancelled(run: CliRun): any {
+  expect({ code: run.code, out: run.code === 5 ? '' : `${run.stdout}\n${run.stderr}` }).toEqual({ code: 5, out: '' });
+  const output = JSON.parse(run.stdout);
+  expect(output).toMatchObject({ outcome: 'cancelled', code: 'DEPLOY_CANCELLED' });
+  return output;
+}
+
 /** Polls `probe` every 50 ms until it returns a value (not undefined); fails after `seconds`, saying what it waited for. */
 export async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 60): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
