@@ -25,7 +25,11 @@ const PRODUCT_CALLS: { action: string; input: Record<string, unknown>; where: st
   { action: 'CreateTags', input: { Resources: ['i-1'], Tags: [{ Key: 'k', Value: 'v' }] }, where: 'create-tags' },
   { action: 'StopInstances', input: { InstanceIds: ['i-1'] }, where: 'bake-ami, keep-instances' },
   { action: 'TerminateInstances', input: { InstanceIds: ['i-1'] }, where: 'terminate-instances' },
-  { action: 'DeregisterImage', input: { ImageId: 'ami-1' }, where: 'deregister-image, reap' },
+  { action: 'DeregisterImage', input: { ImageId: 'ami-1', DeleteAssociatedSnapshots: true }, where: 'deregister-image, reap' },
+  { action: 'DescribeSnapshots', input: { OwnerIds: ['self'], Filters: [{ Name: 'tag:role', Values: ['image'] }], MaxResults: 1000 }, where: 'reap' },
+  { action: 'DeleteSnapshot', input: { SnapshotId: 'snap-1' }, where: 'reap' },
+  { action: 'DescribeSubnets', input: { SubnetIds: ['subnet-1'] }, where: 'preflight' },
+  { action: 'DescribeSecurityGroups', input: { GroupIds: ['sg-1'] }, where: 'preflight' },
   // Not sent by the product today, but the bench and tests do: a fleet listing with no filter.
   { action: 'DescribeInstances', input: {}, where: 'bench/rate-limit.bench.ts' },
 ];

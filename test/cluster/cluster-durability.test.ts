@@ -69,7 +69,7 @@ describe('deploys on a real Temporal cluster (PostgreSQL, three workers) survive
       completed: true,
       error: undefined,
       duplicates: { builders: 0, images: 0, fleet: 0, commands: 0 },
-      orphans: { instances: [], images: [], targets: [] },
+      orphans: { instances: [], images: [], targets: [], snapshots: [], commands: [] },
       fleet: [],
     });
   }
@@ -158,7 +158,7 @@ describe('deploys on a real Temporal cluster (PostgreSQL, three workers) survive
     expect(outcomes.map((o) => o.procedure).sort()).toEqual(['immutable', 'immutable', 'mutable', 'mutable', 'partial']);
     const listing = await world.sandbox.control.resources();
     const orphans = findOrphans(listing, chain.expected);
-    expect(orphans).toEqual({ instances: [], images: [], targets: [] });
+    expect(orphans).toEqual({ instances: [], images: [], targets: [], snapshots: [], commands: [] });
     expect(fleetProblems(listing, chain.expected, world.specObject())).toEqual([]);
     expect(outcomes.reduce((n, o) => n + total(o.duplicates) + orphanCount(o.orphans), 0)).toBe(0);
   });

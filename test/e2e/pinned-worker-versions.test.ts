@@ -116,7 +116,7 @@ describe('pinned worker versions: a deploy runs to its end on the build that sta
       completed: true,
       error: undefined,
       duplicates: { builders: 0, images: 0, fleet: 0, commands: 0 },
-      orphans: { instances: [], images: [], targets: [] },
+      orphans: { instances: [], images: [], targets: [], snapshots: [], commands: [] },
     });
     const historyA = await history(onA);
     expect(whoRan(historyA.events)).toEqual({ builds: [buildA], behaviors: [PINNED], activityWorkers: [workerA.pid], buildBTimers: 0 });
@@ -127,7 +127,7 @@ describe('pinned worker versions: a deploy runs to its end on the build that sta
     // A new deploy runs on B, B's code included (its timer).
     const onB = await world.startDeploy('partial', chain.env, chain.nextVersion());
     const second = await chain.settle(world.client, onB, { kind: 'crash', phase: 'version-rollout', interrupted: false, notes: [] });
-    expect({ completed: second.completed, error: second.error, orphans: second.orphans }).toEqual({ completed: true, error: undefined, orphans: { instances: [], images: [], targets: [] } });
+    expect({ completed: second.completed, error: second.error, orphans: second.orphans }).toEqual({ completed: true, error: undefined, orphans: { instances: [], images: [], targets: [], snapshots: [], commands: [] } });
     expect(whoRan((await history(onB)).events)).toEqual({ builds: [buildB], behaviors: [PINNED], activityWorkers: [workerB.pid], buildBTimers: 1 });
 
     // Nothing runs on A any more: the server reports it drained, and its workers can be retired.
