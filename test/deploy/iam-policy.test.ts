@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const SERVICE_OF: Record<string, string> = { 'client-ec2': 'ec2', 'client-ssm': 'ssm', 'client-elastic-load-balancing-v2': 'elasticloadbalancing' };
+const SERVICE_OF: Record<string, string> = { 'client-ec2': 'ec2', 'client-ssm': 'ssm', 'client-elastic-load-balancing-v2': 'elasticloadbalancing', 'client-iam': 'iam' };
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
