@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
-import { workflowLookup } from './activities/reap';
+import { workflowLookup } from './activities/ownership-proof';
 import { pinnedDeploymentOptions, type WorkerVersion } from './worker-versioning';
 import { sealingDataConverter, SealingCodec } from './codec';
 

@@ -5,6 +5,7 @@ import { copyImage, createImage, deregisterImage, describeImages } from './image
 import { startInstances, stopInstances, terminateInstances } from './instance-actions';
 import { describeSecurityGroups, describeSubnets } from './network';
 import { describeRegions } from './regions';
+import { createLaunchTemplate, deleteLaunchTemplate, describeLaunchTemplates, describeLaunchTemplateVersions } from './launch-templates';
 import { runInstances } from './run-instances';
 import { deleteSnapshot, describeSnapshots } from './snapshots';
 import { createTags, deleteTags } from './tags';
@@ -27,4 +28,8 @@ export const EC2_OPERATIONS: OperationTable = {
   DeleteSnapshot: deleteSnapshot,
   DescribeSubnets: describeSubnets,
   DescribeSecurityGroups: describeSecurityGroups,
+  CreateLaunchTemplate: createLaunchTemplate,
+  DescribeLaunchTemplates: describeLaunchTemplates,
+  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
+  DeleteLaunchTemplate: deleteLaunchTemplate,
 };

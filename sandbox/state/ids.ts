@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 /** A new id such as `i-0123456789abcdef0` (17 hex digits, as AWS's long ids). */
-export function newResourceId(prefix: 'i' | 'ami' | 'r' | 'snap', hexDigits = 17): string {
+export function newResourceId(prefix: 'i' | 'ami' | 'r' | 'snap' | 'lt', hexDigits = 17): string {
   return `${prefix}-${randomBytes(Math.ceil(hexDigits / 2)).toString('hex').slice(0, hexDigits)}`;
 }
 

@@ -14,6 +14,7 @@ import { CommandStore } from './commands';
 import { Faults } from './faults';
 import { ImageStore } from './images';
 import { InstanceStore } from './instances';
+import { LaunchTemplateStore } from './launch-templates';
 import { ParameterStore } from './parameters';
 import { Scheduler } from './scheduler';
 import { SnapshotStore } from './snapshots';
@@ -46,6 +47,7 @@ export class SandboxState {
   readonly instances = new InstanceStore();
   readonly images = new ImageStore();
   readonly snapshots = new SnapshotStore();
+  readonly launchTemplates = new LaunchTemplateStore();
   readonly commands = new CommandStore();
   readonly parameters = new ParameterStore();
   readonly targetGroups = new TargetGroupStore();
@@ -155,6 +157,7 @@ export class SandboxState {
     this.instances.clear();
     this.images.clear();
     this.snapshots.clear();
+    this.launchTemplates.clear();
     this.commands.clear();
     this.parameters.clear();
     this.targetGroups.clearRegistrations();

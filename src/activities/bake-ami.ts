@@ -45,7 +45,7 @@ export function createBakeAmi(deps: ActivityDeps) {
  * (`InvalidAMIName.Duplicate`: it is found by name within the consistency window).
  */
 async function createImage(input: BakeAmiInput, ec2: EC2Client, windowMs: number): Promise<string> {
-  const tags = ownershipTags(input.owner, Roles.image, { [TagKeys.baseImage]: input.baseImageId, [TagKeys.bakedAt]: new Date().toISOString() }, input.userTags);
+  const tags = ownershipTags(input.owner, Roles.image, { [TagKeys.baseImage]: input.baseImageId, [TagKeys.bakedAt]: new Date().toISOString(), ...(input.bakeKey ? { [TagKeys.bakeKey]: input.bakeKey } : {}) }, input.userTags);
   const started = Date.now();
   for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
     try {

@@ -7,6 +7,9 @@ import { clientToken } from '../aws/client-token';
 import { consistencyWindow, type ActivityDeps } from './deps';
 import { type CopyAmiInput, type CopyAmiOutput, ownershipTags, Roles, TagKeys } from '../contracts';
 
+/** The tags that describe an image's content, which a copy shares with its source. */
+const CATALOG_TAGS: ReadonlySet<string> = new Set([TagKeys.baseImage, TagKeys.bakedAt, TagKeys.bakeKey]);
+
 /**
  * Copies a baked image into another region under the same name and tags, and waits until it is
  * available there. Tags travel with the request (`TagSpecifications`, image and snapshot), never
@@ -23,11 +26,13 @@ export function createCopyAmi(deps: ActivityDeps) {
     let imageId = (await findImageByName(ec2, input.imageName))?.ImageId;
     const madeAt = Date.now();
     if (!imageId) {
-      // Copies take no tags unless asked: the catalog's (base image, bake time…) go with the request.
+      // Copies take no tags unless asked: the catalog's (base image, bake time, bake key) go with
+      // the request; who made the copy is this run (its name says so), even when the source is
+      // an older run's image being reused.
       const { Images } = await awsCall(`ec2:DescribeImages ${input.sourceImageId} in ${input.sourceRegion}`, () =>
         clients.ec2(input.sourceRegion).send(new DescribeImagesCommand({ ImageIds: [input.sourceImageId] })),
       );
-      const catalog = Object.fromEntries((Images?.[0]?.Tags ?? []).filter((t) => t.Key?.startsWith('hybrid-deploy:')).map((t) => [t.Key!, t.Value ?? '']));
+      const catalog = Object.fromEntries((Images?.[0]?.Tags ?? []).filter((t) => CATALOG_TAGS.has(t.Key ?? '')).map((t) => [t.Key!, t.Value ?? '']));
       const tags = ownershipTags(input.owner, Roles.image, { ...catalog, [TagKeys.sourceImage]: `${input.sourceRegion}/${input.sourceImageId}` }, input.userTags);
       const copy = await awsCall(`ec2:CopyImage ${input.sourceImageId} ${input.sourceRegion} → ${input.region}`, () =>
         ec2.send(

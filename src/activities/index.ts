@@ -1,9 +1,11 @@
+import { createApplyRetention } from './apply-retention';
 import { createBakeAmi } from './bake-ami';
 import { createCopyAmi } from './copy-ami';
 import type { ActivityDeps } from './deps';
 import { createDeregisterImage } from './deregister-image';
 import { createFindFleet } from './find-fleet';
 import { createFindLatestImage } from './find-latest-image';
+import { createFindReusableImage } from './find-reusable-image';
 import { createKeepInstances } from './keep-instances';
 import { createLaunchInstances } from './launch-instances';
 import { createPreflight } from './preflight';
@@ -34,10 +36,12 @@ export function createActivities(deps: ActivityDeps) {
     shiftTraffic: createShiftTraffic(deps),
     findFleet: createFindFleet(deps),
     findLatestImage: createFindLatestImage(deps),
+    findReusableImage: createFindReusableImage(deps),
     tagInstances: createTagInstances(deps),
     terminateInstances: createTerminateInstances(deps),
     keepInstances: createKeepInstances(deps),
     reapExpired: createReapExpired(deps),
+    applyRetention: createApplyRetention(deps),
   };
 }
 

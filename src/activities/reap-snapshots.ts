@@ -45,7 +45,7 @@ export async function orphanSnapshots(
     if (used.has(s.SnapshotId)) continue;
     const owner = await provenOwner(s);
     if (owner === undefined) continue;
-    out.push({ kind: 'snapshot', id: s.SnapshotId!, region, name: tagValue(s.Tags, 'Name'), reason: `no image is made of it any more (an image snapshot of ${owner})` });
+    out.push({ kind: 'snapshot', id: s.SnapshotId!, region, name: tagValue(s.Tags, 'Name'), sizeGiB: s.VolumeSize ?? 0, reason: `no image is made of it any more (an image snapshot of ${owner})` });
   }
   return out;
 }

@@ -1,10 +1,10 @@
 import { DescribeImagesCommand, DescribeInstancesCommand, type Image, type Instance } from '@aws-sdk/client-ec2';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { awsCall } from '../aws/errors';
 import { clientToken } from '../aws/client-token';
 import { deregisterWithSnapshots } from '../aws/images';
-import type { ActivityDeps, WorkflowLookup, WorkflowRunFacts } from './deps';
+import type { ActivityDeps } from './deps';
+import { logSpared, ownershipProver } from './ownership-proof';
 import { deleteSnapshots, isImageSnapshot, listImageSnapshots, orphanSnapshots } from './reap-snapshots';
 import { createTerminateInstances } from './terminate-instances';
 import {
@@ -14,32 +14,12 @@ import {
   type ReapInput,
   type ReapOutput,
   Roles,
-  RUN_WORKFLOW_TYPES,
   TagKeys,
   tagValue,
 } from '../contracts';
 
 /** Statuses of a run that will never again need what it created. */
 const CLOSED_BADLY = new Set(['FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
-const OUR_TYPES: ReadonlySet<string> = new Set(Object.values(RUN_WORKFLOW_TYPES));
-
-/** A {@link WorkflowLookup} over a Temporal client: the worker's own connection. */
-export function workflowLookup(client: Client): WorkflowLookup {
-  return {
-    async run(workflowId, runId) {
-      try {
-        const description = await client.workflow.getHandle(workflowId, runId).describe();
-        return { status: description.status.name, type: description.type };
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return undefined;
-        throw error;
-      }
-    },
-  };
-}
-
-/** The run that made a resource, proven: Temporal knows it as a hybrid-deploy run that is over. */
-type Proof = { owner: string; run: WorkflowRunFacts } | { spared: string };
 
 /**
  * The reaper's work in one region, among resources tagged by hybrid-deploy (of one app). A tag
@@ -60,31 +40,11 @@ type Proof = { owner: string; run: WorkflowRunFacts } | { spared: string };
 export function createReapExpired(deps: ActivityDeps) {
   const terminate = createTerminateInstances(deps);
   return async function reapExpired(input: ReapInput): Promise<ReapOutput> {
-    const { log } = Context.current();
     const ec2 = deps.clients.ec2(input.region);
     const now = Date.parse(input.now);
     const maxAgeMs = input.maxBuilderAgeHours * 3_600_000;
-    const runs = new Map<string, Promise<WorkflowRunFacts | undefined>>();
-    const lookup = (workflowId: string, runId: string) => {
-      const key = `${workflowId}\u0000${runId}`;
-      if (!runs.has(key)) runs.set(key, deps.temporal!.run(workflowId, runId));
-      return runs.get(key)!;
-    };
-    /** Proves who made a resource, given what only that run could have made it look like. */
-    const prove = async (tags: Image['Tags'], madeBy: (workflowId: string, runId: string) => boolean): Promise<Proof> => {
-      const workflowId = tagValue(tags, TagKeys.workflowId);
-      const runId = tagValue(tags, TagKeys.runId);
-      if (!deps.temporal) return { spared: 'this worker cannot ask Temporal who made it' };
-      if (!workflowId || !runId) return { spared: 'it names no workflow run' };
-      const owner = `${workflowId} run ${runId}`;
-      if (!madeBy(workflowId, runId)) return { spared: `it is not what ${owner} made (its tags say so, its launch does not)` };
-      const run = await lookup(workflowId, runId);
-      if (!run) return { spared: `Temporal has no run ${owner}` };
-      if (!OUR_TYPES.has(run.type)) return { spared: `${owner} is a ${run.type}, not a hybrid-deploy run` };
-      if (run.status === 'RUNNING') return { spared: `${owner} is still running` };
-      return { owner, run };
-    };
-    const spare = (kind: string, id: string, reason: string) => log.info('reaper spares a resource', { kind, id, region: input.region, reason });
+    const prove = ownershipProver(deps);
+    const spare = (kind: string, id: string, reason: string) => logSpared(kind, id, input.region, reason);
     const appFilter = input.app ? [{ Name: `tag:${TagKeys.app}`, Values: [input.app] }] : [];
 
     const instances = await listInstances(ec2, appFilter);
@@ -115,7 +75,8 @@ export function createReapExpired(deps: ActivityDeps) {
     const removedImages: ReapedResource[] = [];
     const images = await listImages(ec2, appFilter);
     for (const image of images) {
-      const entry = { kind: 'image' as const, id: image.ImageId!, region: input.region, name: image.Name };
+      const sizeGiB = (image.BlockDeviceMappings ?? []).reduce((total, m) => total + (m.Ebs?.SnapshotId ? (m.Ebs.VolumeSize ?? 0) : 0), 0);
+      const entry = { kind: 'image' as const, id: image.ImageId!, region: input.region, name: image.Name, sizeGiB };
       const [app, version] = [tagValue(image.Tags, TagKeys.app), tagValue(image.Tags, TagKeys.version)];
       const proof = await prove(image.Tags, (_workflowId, runId) => !!app && !!version && image.Name === imageNameFor(app, version, runId));
       if ('spared' in proof) {

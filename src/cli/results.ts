@@ -1,4 +1,5 @@
-import type { ReapedResource, RunKind } from '../contracts';
+import type { ReapedResource, RetentionPolicy, RunKind } from '../contracts';
+import type { HousekeepingReport } from '../workflows/housekeeping';
 import type { DeployResult, DeployStatus } from '../workflows/messages';
 import type { ErrorCode } from './errors';
 import type { PendingActivity } from './pending-activities';
@@ -17,6 +18,9 @@ export type CommandResult =
   | CancelRequested
   | CancelFinished
   | ReapFinished
+  | ImagesListed
+  | HousekeepingFinished
+  | HousekeepingScheduled
   | BakeScheduled
   | WorkerVersionSet
   | WorkerDeploymentReport
@@ -112,6 +116,38 @@ export interface ReapFinished extends RunLink {
   removed?: ReapedResource[];
   error?: string;
   code?: ErrorCode;
+}
+
+/** `images`: the catalog per region, with what the retention policy decides about each image. */
+export interface ImagesListed extends RunLink {
+  kind: 'images-listed';
+  app: string;
+  policy: RetentionPolicy;
+  report: HousekeepingReport;
+}
+
+/** `housekeeping`: what one run removed (or, with `--dry-run`, would remove) and kept, or why it failed. */
+export interface HousekeepingFinished extends RunLink {
+  kind: 'housekeeping-finished';
+  outcome: ClosedOutcome;
+  app: string;
+  report?: HousekeepingReport;
+  error?: string;
+  code?: ErrorCode;
+}
+
+/** `housekeeping --schedule`: the schedule was created or updated. */
+export interface HousekeepingScheduled {
+  kind: 'housekeeping-scheduled';
+  scheduleId: string;
+  created: boolean;
+  app: string;
+  dryRun: boolean;
+  cron: string;
+  timezone: string;
+  note: string;
+  nextRuns: string[];
+  uiUrl: string;
 }
 
 /** `bake --schedule`: the schedule was created or updated. */

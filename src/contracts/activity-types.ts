@@ -96,6 +96,8 @@ export interface BakeAmiInput {
   builderInstanceId: string;
   imageName: string;
   baseImageId: string;
+  /** The bake key the image is tagged with (see `findReusableImage`), when one could be computed. */
+  bakeKey?: string;
   owner: Ownership;
   userTags?: Record<string, string>;
   timeouts: { instanceRunning: number; imageAvailable: number };

@@ -63,6 +63,8 @@ export interface DeployRequest {
   /** Bakes only: bake the release live in `env` when the bake runs (`version` is {@link LIVE_VERSION} until then). */
   liveRelease?: LiveReleaseSource;
   rollout?: RolloutOptions;
+  /** Immutable deploys and bakes: bake even when an image with the same bake key exists (`--force-bake`). */
+  forceBake?: boolean;
   /** Operator tuning; the defaults suit almost everyone. */
   limits?: {
     /** A rolling sync continues as new once its history passes this many events (default 2,000). */

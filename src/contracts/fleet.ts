@@ -49,4 +49,6 @@ export interface ReapedResource {
   region: string;
   reason: string;
   name?: string;
+  /** Images and snapshots: the snapshot storage removing it frees (GiB). */
+  sizeGiB?: number;
 }

@@ -7,6 +7,7 @@
 export * from './activity-types';
 export * from './deploy-request';
 export * from './fleet';
+export * from './image-catalog';
 export * from './image-naming';
 export * from './redact';
 export * from './retry-policy';

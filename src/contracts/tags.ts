@@ -10,6 +10,8 @@ export const TagKeys = {
   bakedAt: 'hybrid-deploy:baked-at',
   expiresAt: 'hybrid-deploy:expires-at',
   sourceImage: 'hybrid-deploy:source-image',
+  /** What went into an image (see `BakeKeyInput`): an image with the same key need not be baked again. */
+  bakeKey: 'hybrid-deploy:bake-key',
 } as const;
 
 /**

@@ -126,6 +126,16 @@ export const BakeSchema = z.strictObject({
   keepBuilderHours: z.number().positive().max(24 * 365).default(24),
 });
 
+/**
+ * Which images `hybrid-deploy housekeeping` keeps, per app and region: the newest `keep`, any
+ * younger than `minAgeDays`, and always the newest and every image in use. The rest are
+ * deregistered with their snapshots.
+ */
+export const RetentionSchema = z.strictObject({
+  keep: z.number().int().min(1).max(1000).default(5),
+  minAgeDays: z.number().min(0).max(3650).default(7),
+});
+
 const countOrPercent = z.union([z.number().int().min(0), z.string()]).refine((v) => parseCountOrPercent(v) !== undefined, {
   error: (issue) => `${quoted(issue.input)} is not a count or a percentage (e.g. 2 or "25%")`,
 });
@@ -163,6 +173,7 @@ export const DeploySpecSchema = z
     tags: userTags.default({}),
     regionSettings: z.record(z.string(), RegionSettingsSchema),
     bake: BakeSchema.prefault({}),
+    retention: RetentionSchema.prefault({}),
     service: ServiceSchema,
     postDeploy: z.array(command).default([]),
     rollout: RolloutSchema.prefault({}),

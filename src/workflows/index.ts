@@ -9,3 +9,4 @@ export { mutableDeploy } from './mutable-deploy';
 export { rollingSync } from './rolling-sync';
 export { nightlyBake } from './nightly-bake';
 export { reaper } from './reaper';
+export { housekeeping } from './housekeeping';

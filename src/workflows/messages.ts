@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { RunKind } from '../contracts';
+import type { ReusableImage, RunKind } from '../contracts';
 
 /** Where a deploy is; also upserted as the `DeployPhase` search attribute. */
 export const Phases = [
@@ -39,6 +39,10 @@ export interface DeployStatus {
   regions: Record<string, RegionProgress>;
   /** A bake of the live release: where its version was found (`the live fleet in us-east-1`). */
   releaseFoundIn?: string;
+  /** An immutable deploy or bake whose bake key matched: the image it reuses instead of baking. */
+  reusedImage?: ReusableImage;
+  /** Why no bake key could be computed, so nothing could be reused (e.g. the artifact's sha256 is unknown). */
+  bakeKeyUnknown?: string;
   error?: string;
   compensation?: string[];
 }
@@ -53,6 +57,8 @@ export interface DeployResult {
   env: string;
   version: string;
   regions: { region: string; imageId?: string; instanceIds: string[]; retiredInstanceIds: string[] }[];
+  /** The bake was skipped: this image, baked earlier from the same inputs, was reused. */
+  reusedImage?: ReusableImage;
 }
 
 /** A region's rolling sync reports its progress to the mutable deploy that started it. */

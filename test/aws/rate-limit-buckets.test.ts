@@ -28,6 +28,9 @@ const PRODUCT_CALLS: { action: string; input: Record<string, unknown>; where: st
   { action: 'DeregisterImage', input: { ImageId: 'ami-1', DeleteAssociatedSnapshots: true }, where: 'deregister-image, reap' },
   { action: 'DescribeSnapshots', input: { OwnerIds: ['self'], Filters: [{ Name: 'tag:role', Values: ['image'] }], MaxResults: 1000 }, where: 'reap' },
   { action: 'DeleteSnapshot', input: { SnapshotId: 'snap-1' }, where: 'reap' },
+  { action: 'DescribeLaunchTemplates', input: { MaxResults: 200 }, where: 'apply-retention' },
+  { action: 'DescribeLaunchTemplateVersions', input: { LaunchTemplateId: 'lt-1', MaxResults: 200 }, where: 'apply-retention' },
+  { action: 'DescribeImages', input: { Owners: ['self'], Filters: [{ Name: 'tag:bake-key', Values: ['k'] }] }, where: 'find-reusable-image, apply-retention' },
   { action: 'DescribeSubnets', input: { SubnetIds: ['subnet-1'] }, where: 'preflight' },
   { action: 'DescribeSecurityGroups', input: { GroupIds: ['sg-1'] }, where: 'preflight' },
   // Not sent by the product today, but the bench and tests do: a fleet listing with no filter.

@@ -55,11 +55,38 @@ describe('fullyImmutableDeploy', () => {
     });
   });
 
+  it('reuses an image with the same bake key: no builder, no bake; copies only into the regions that lack one', async () => {
+    const request = deployRequest('immutable', { regions: [EAST, WEST] });
+    const tools = new FakeToolset({
+      ...FakeToolset.withOldFleets(request.spec.regions).world,
+      reusableImages: [{ region: EAST, imageId: 'ami-earlier', imageName: 'hybrid-deploy/example-app/2.0.0/earlier', bakedAt: '2026-11-30T00:00:00.000Z', bakedBy: 'deploy/example-app/unit run earlier' }],
+    });
+    const result = await tests.run(tools, async ({ start }) => (await start(fullyImmutableDeploy, request)).result());
+    expect(tools.lines().slice(0, 3)).toEqual(['preflight immutable', `resolveBaseImage ${EAST} /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`, `findReusableImage ${EAST} ${WEST} from ami-base-${EAST}`]);
+    expect(tools.callsOf('bakeAmi')).toEqual([]);
+    expect(tools.callsOf('launchInstances').map((c) => c.input.role)).toEqual(['fleet', 'fleet']);
+    expect(tools.linesIn(WEST)).toEqual([`copyAmi ${EAST}/ami-earlier to ${WEST}`, ...newFleetCalls(WEST, `ami-copy-${WEST}`)]);
+    expect(result.reusedImage).toMatchObject({ imageId: 'ami-earlier', region: EAST });
+    expect(result.regions.map((r) => [r.region, r.imageId])).toEqual([[EAST, 'ami-earlier'], [WEST, `ami-copy-${WEST}`]]);
+  });
+
+  it('bakes anyway with forceBake, though an image with the same key exists', async () => {
+    const request = { ...deployRequest('immutable'), forceBake: true };
+    const tools = new FakeToolset({
+      ...FakeToolset.withOldFleets(request.spec.regions).world,
+      reusableImages: [{ region: EAST, imageId: 'ami-earlier', imageName: 'x', bakedAt: '2026-11-30T00:00:00.000Z', bakedBy: 'y' }],
+    });
+    const result = await tests.run(tools, async ({ start }) => (await start(fullyImmutableDeploy, request)).result());
+    expect(tools.lines()).toEqual(['preflight immutable', ...bakeCalls(EAST), ...newFleetCalls(EAST, `ami-baked-${EAST}`)]);
+    expect(tools.callsOf('bakeAmi')[0].input).toMatchObject({ bakeKey: 'key-1' });
+    expect(result.reusedImage).toBeUndefined();
+  });
+
   it('copies the image to every other region and makes every region live only once each has passed its checks', async () => {
     const request = deployRequest('immutable', { regions: [EAST, WEST] });
     const tools = fakeFor(request);
     const result = await tests.run(tools, async ({ start }) => (await start(fullyImmutableDeploy, request)).result());
-    expect(tools.linesIn(EAST)).toEqual([...bakeCalls(EAST), ...newFleetCalls(EAST, `ami-baked-${EAST}`)]);
+    expect(tools.linesIn(EAST)).toEqual([...bakeCalls(EAST, null), ...newFleetCalls(EAST, `ami-baked-${EAST}`)]);
     expect(tools.linesIn(WEST)).toEqual([`copyAmi ${EAST}/ami-baked-${EAST} to ${WEST}`, ...newFleetCalls(WEST, `ami-copy-${WEST}`)]);
     // No region goes live before every region's fleet passed its smoke test; none retires before every region is live.
     const last = (match: (c: RecordedCall) => boolean) => tools.calls.map(match).lastIndexOf(true);

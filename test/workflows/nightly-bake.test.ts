@@ -36,7 +36,7 @@ describe('nightlyBake', () => {
     await tests.run(tools, async ({ start }) => {
       const handle = await start(nightlyBake, request());
       const result = await handle.result();
-      expect(tools.lines()).toEqual(['preflight bake', ...bakeCalls(EAST), `copyAmi ${EAST}/ami-baked-${EAST} to ${WEST}`]);
+      expect(tools.lines()).toEqual(['preflight bake', ...bakeCalls(EAST, [EAST, WEST]), `copyAmi ${EAST}/ami-baked-${EAST} to ${WEST}`]);
       const [bake] = tools.callsOf('bakeAmi');
       expect(bake.input).toMatchObject({ imageName: imageNameOf(request(), handle), baseImageId: `ami-base-${EAST}` });
       expect(result).toEqual({

@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import { deployWorkflowId, redactUrl, type DeployRequest } from '../../contracts';
 import type { nightlyBake } from '../../workflows';
 import type { CommandContext } from '../context';
@@ -11,6 +11,7 @@ import { runMetadata, triggerOf, type Trigger } from '../run-metadata';
 import { DEPLOY_WORKFLOWS, startingSearchAttributes } from '../workflow-start';
 import type { RunFlags } from './deploy';
 import { requireSealing } from '../temporal';
+import { upsertSchedule } from '../schedules';
 
 /** The schedule's id: one nightly bake per app and environment. */
 export function bakeScheduleId(app: string, env: string): string {
@@ -83,28 +84,4 @@ function scheduleOptions(scheduleId: string, request: DeployRequest, schedule: B
       pauseOnFailure: true,
     },
   };
-}
-
-/** Creates the schedule, or replaces the spec, action, note and attributes of the existing one. True when created. */
-async function upsertSchedule(client: Client, options: ScheduleOptions): Promise<boolean> {
-  try {
-    await client.schedule.create(options);
-    return true;
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw temporalError(`cannot create schedule ${options.scheduleId}`, error);
-  }
-  try {
-    await client.schedule.getHandle(options.scheduleId).update((previous) => ({
-      ...previous,
-      spec: options.spec,
-      action: options.action,
-      policies: options.policies,
-      typedSearchAttributes: options.typedSearchAttributes,
-      // A schedule paused after a failed bake stays paused: updating it is no proof the cause is fixed.
-      state: { ...previous.state, note: options.state?.note },
-    }));
-  } catch (error) {
-    throw temporalError(`cannot update schedule ${options.scheduleId}`, error);
-  }
-  return false;
 }

@@ -18,6 +18,7 @@ export function bakeCommand(ctx: CommandContext): Command {
     .addOption(Flags.version('the release baked into the image, e.g. 1.4.2'))
     .addOption(Flags.artifact())
     .addOption(Flags.sha256())
+    .addOption(Flags.forceBake())
     .addOption(Flags.schedule())
     .addOption(Flags.timezone())
     .addOption(Flags.wait('wait for the bake to finish, showing progress on stderr'))

@@ -29,6 +29,7 @@ export function deployCommand(ctx: CommandContext): Command {
     .addOption(Flags.version())
     .addOption(Flags.artifact())
     .addOption(Flags.sha256())
+    .addOption(Flags.forceBake())
     .addOption(Flags.batchSize())
     .addOption(Flags.minHealthy())
     .addOption(Flags.wait())

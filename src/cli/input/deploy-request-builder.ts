@@ -10,10 +10,13 @@ import { checkSchedule, type BakeSchedule, type ScheduleFlags } from './schedule
 /** The `deploy` flags, one value each (see readFlags). */
 export interface DeployFlags extends ReleaseFlags, RolloutFlags {
   procedure?: string;
+  forceBake?: boolean;
 }
 
 /** The `bake` flags, one value each. */
-export interface BakeFlags extends ReleaseFlags, ScheduleFlags {}
+export interface BakeFlags extends ReleaseFlags, ScheduleFlags {
+  forceBake?: boolean;
+}
 
 /** A bake to run now, or on a schedule. */
 export interface BakeInput {
@@ -32,8 +35,11 @@ export function buildDeployRequest(flags: DeployFlags, problems: InputProblem[] 
   const procedure = checkProcedure(flags.procedure, problems);
   const release = readRelease(flags, problems);
   const rollout = checkRollout(flags, procedure, spec, problems);
+  if (flags.forceBake && procedure !== undefined && procedure !== 'immutable') {
+    problems.push({ path: '--force-bake', message: `only an immutable deploy bakes; a ${procedure} deploy launches from or syncs onto what exists (drop --force-bake, or use --procedure immutable)` });
+  }
   if (problems.length > 0 || !spec || !procedure || !release) throw refused('deploy', problems);
-  return { procedure, spec, ...release, ...(rollout ? { rollout } : {}) };
+  return { procedure, spec, ...release, ...(rollout ? { rollout } : {}), ...(flags.forceBake ? { forceBake: true } : {}) };
 }
 
 /**
@@ -48,7 +54,7 @@ export function buildBakeRequest(flags: BakeFlags, problems: InputProblem[] = []
   const schedule = checkSchedule(flags, problems);
   if (spec) checkSpecRollout(spec, problems);
   if (problems.length > 0 || !spec || !release) throw refused('bake', problems);
-  return { request: { procedure: 'bake', spec, ...release }, ...(schedule ? { schedule } : {}) };
+  return { request: { procedure: 'bake', spec, ...release, ...(flags.forceBake ? { forceBake: true } : {}) }, ...(schedule ? { schedule } : {}) };
 }
 
 function checkProcedure(value: string | undefined, problems: InputProblem[]): Procedure | undefined {

@@ -29,12 +29,12 @@ const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
  * expression Temporal cannot run, a zone that does not exist, a time zone without a schedule,
  * and `--wait` (a schedule runs later; there is nothing to wait for). Problems join `problems`.
  */
-export function checkSchedule(flags: ScheduleFlags, problems: InputProblem[]): BakeSchedule | undefined {
+export function checkSchedule(flags: ScheduleFlags, problems: InputProblem[], what = 'bake'): BakeSchedule | undefined {
   if (flags.schedule === undefined) {
-    if (flags.timezone !== undefined) problems.push({ path: '--timezone', message: 'only applies with --schedule (a bake without one runs now)' });
+    if (flags.timezone !== undefined) problems.push({ path: '--timezone', message: `only applies with --schedule (a ${what} without one runs now)` });
     return undefined;
   }
-  if (flags.wait) problems.push({ path: '--wait', message: 'cannot be combined with --schedule (the schedule starts each bake later: follow them in the Web UI)' });
+  if (flags.wait) problems.push({ path: '--wait', message: `cannot be combined with --schedule (the schedule starts each ${what} later: follow them in the Web UI)` });
   const cron = checkCron(flags.schedule.trim(), problems);
   const timezone = flags.timezone === undefined ? 'UTC' : checkTimezone(flags.timezone, problems);
   return cron && timezone ? { cron, timezone } : undefined;

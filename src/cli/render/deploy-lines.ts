@@ -98,6 +98,8 @@ export function resultLines(result: DeployResult, seconds: number): string[] {
       ? `baked ${result.app} ${result.version} for ${result.env} in ${seconds}s`
       : `deployed ${result.app} ${result.version} to ${result.env} (${result.procedure}) in ${seconds}s`;
   const lines = [headline];
+  const reused = result.reusedImage;
+  if (reused) lines.push(`  no bake: reused ${reused.imageId} (${reused.region}) baked on ${reused.bakedAt} by ${reused.bakedBy} from the same inputs (--force-bake bakes anyway)`);
   for (const region of result.regions) {
     const parts = [];
     if (region.imageId) parts.push(`image ${region.imageId}`);

@@ -107,6 +107,8 @@ export function failureLine(result: CommandResult): string | undefined {
       return result.outcome === 'cancelled' ? undefined : `error [CANCEL_TOO_LATE]: the deploy closed as ${result.status} before the cancellation took effect`;
     case 'reap-finished':
       return result.outcome === 'succeeded' ? undefined : `error [${result.code}]: the reaper ${outcomeWords(result.outcome)}: ${result.error}`;
+    case 'housekeeping-finished':
+      return result.outcome === 'succeeded' ? undefined : `error [${result.code}]: housekeeping ${outcomeWords(result.outcome)}: ${result.error}`;
     case 'preflight-checked':
       return result.ok ? undefined : `error [PREFLIGHT_FAILED]: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} found: fix them before deploying`;
     default:

@@ -1,6 +1,7 @@
 import type { ReapedResource } from '../../contracts';
 import { outcomeWords } from '../outcome';
 import type { CommandResult, DeployFinished, ReapFinished, RunState, StatusReport, WorkerDeploymentReport } from '../results';
+import { housekeepingLines, housekeepingScheduledLines, imagesLines } from './catalog-lines';
 import { compensationLines, describeTarget, resultLines, startedLines, statusLines } from './deploy-lines';
 import { PlainRenderer } from './plain-renderer';
 
@@ -32,6 +33,12 @@ function textOf(result: CommandResult): string[] {
       ];
     case 'reap-finished':
       return reapLines(result);
+    case 'images-listed':
+      return imagesLines(result);
+    case 'housekeeping-finished':
+      return housekeepingLines(result);
+    case 'housekeeping-scheduled':
+      return housekeepingScheduledLines(result);
     case 'report':
       return result.document !== undefined
         ? [result.document.replace(/\n$/, '')]

@@ -1,3 +1,4 @@
+import type { ReusableImage } from '../../contracts';
 import type { DeployStatus, RegionProgress } from '../messages';
 
 /**
@@ -13,6 +14,8 @@ export function renderCurrentDetails(status: DeployStatus, now: number): string 
     lines.push('', '| region | phase | step | elapsed | instances |', '|---|---|---|---|---|');
     for (const [region, progress] of regions) lines.push(row(region, progress, now));
   }
+  if (status.reusedImage) lines.push('', reusedLine(status.reusedImage));
+  if (status.bakeKeyUnknown) lines.push('', `**baked again:** ${cell(status.bakeKeyUnknown)}`);
   if (status.error) lines.push('', `**error:** ${cell(status.error)}`);
   if (status.compensation) lines.push('', '**compensation:**', ...status.compensation.map((step) => `- ${cell(step)}`));
   return lines.join('\n');
@@ -27,6 +30,11 @@ function row(region: string, progress: RegionProgress, now: number): string {
   ].filter(Boolean);
   const elapsed = progress.step ? elapsedSince(progress.stepStartedAt, now) : elapsedSince(progress.phaseStartedAt, now);
   return `| ${region} | ${phase} | ${cell(progress.step ?? '')} | ${elapsed} | ${cell(instances.join(' · '))} |`;
+}
+
+/** Why no bake ran: the image reused, when and by whom it was baked. */
+export function reusedLine(image: ReusableImage): string {
+  return `**no bake:** reused ${image.imageId} (${image.region}) baked on ${image.bakedAt} by ${cell(image.bakedBy)}, from the same base image, bake section and artifact`;
 }
 
 /** `4m12s` since an ISO time, or empty. */

@@ -1,5 +1,5 @@
 import { ApplicationFailure, ContinueAsNew, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { type ArtifactRef, deploySearchAttributes, type DeployRequest, DeployPhase, DeployVersion, type Ownership } from '../../contracts';
+import { type ArtifactRef, deploySearchAttributes, type ReusableImage, type DeployRequest, DeployPhase, DeployVersion, type Ownership } from '../../contracts';
 import { Compensations } from './compensations';
 import { describe } from './failure-message';
 import { statusQuery, type DeployStatus, type Phase, type RegionProgress } from '../messages';
@@ -58,6 +58,18 @@ export class DeployRun {
   /** Mirrors the progress in the Web UI's current details (no history event: it rides on the workflow's metadata query). */
   private showProgress(): void {
     setCurrentDetails(renderCurrentDetails(this.status, Date.now()));
+  }
+
+  /** The bake is skipped: an image baked earlier from the same inputs is reused (status, Web UI and result say which). */
+  reuseImage(image: ReusableImage): void {
+    this.status.reusedImage = image;
+    this.showProgress();
+  }
+
+  /** No bake key could be computed, so nothing can be reused: the Web UI says why. */
+  bakeKeyUnknown(reason: string): void {
+    this.status.bakeKeyUnknown = reason;
+    this.showProgress();
   }
 
   /**

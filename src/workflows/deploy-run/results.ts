@@ -33,5 +33,6 @@ export function imageResult(run: DeployRun, imageIds: string[]): DeployResult {
 }
 
 function deployOf(run: DeployRun): Omit<DeployResult, 'regions'> {
-  return { procedure: run.request.procedure, app: run.spec.app, env: run.request.env, version: run.request.version };
+  const { reusedImage } = run.status;
+  return { procedure: run.request.procedure, app: run.spec.app, env: run.request.env, version: run.request.version, ...(reusedImage ? { reusedImage } : {}) };
 }

@@ -31,6 +31,8 @@ export function toolset(spec: DeploySpec) {
     findLatestImage: summarized(quick.findLatestImage),
     tagInstances: summarized(quick.tagInstances),
     deregisterImage: summarized(quick.deregisterImage),
+    // May read the artifact to learn its sha256 (heartbeating): as long as a command may take.
+    findReusableImage: summarized(waiting(t.command).findReusableImage),
     launchInstances: summarized(waiting(t.instanceRunning + t.agentOnline).launchInstances),
     runOnInstances: summarized(waiting(t.command).runOnInstances),
     syncCode: summarized(waiting(t.command).syncCode),

@@ -1,11 +1,17 @@
+import { patched } from '@temporalio/workflow';
 import { BUILDER_LAUNCH_STEP, imageNameFor, TagKeys } from '../../contracts';
 import type { DeployRun } from '../deploy-run/deploy-run';
+import { findReusableImage } from './find-reusable-image';
 
-/** A baked image in the bake region (the first in the spec). */
+/** The image a deploy's regions get theirs from: baked now in the bake region, or reused. */
 export interface BakedImage {
+  /** Where the image copies are made from. */
   region: string;
   imageId: string;
+  /** The name this run gives its images (and copies): undo steps find them by it. */
   imageName: string;
+  /** A reused image: regions that already hold one with the same bake key need no copy. */
+  existing?: Record<string, string>;
 }
 
 /**
@@ -15,7 +21,8 @@ export interface BakedImage {
  * it, place the release on it with syncCode (installing the bake's packages first), check that
  * it answers, stop it and make the image, terminate the builder. Undo steps terminate the builder
  * and deregister the image if anything after fails; with `bake.keepBuilderOnFailure` the builder
- * is kept instead (see {@link builderUndo}).
+ * is kept instead (see {@link builderUndo}). An image baked earlier from the same inputs (its bake
+ * key) is reused instead, unless the request forces a bake: no builder, no CreateImage.
  */
 export async function bakeImage(run: DeployRun): Promise<BakedImage> {
   const { spec, owner, tools, compensations, request } = run;
@@ -24,6 +31,13 @@ export async function bakeImage(run: DeployRun): Promise<BakedImage> {
   const timeouts = spec.timeouts;
   run.phase('resolving');
   const { imageId: baseImageId } = await tools.resolveBaseImage({ region, baseImage: spec.baseImage }, `resolve base image ${spec.baseImage} in ${region}`);
+  let bakeKey: string | undefined;
+  // Histories recorded before bake keys existed go straight from the base image to the builder.
+  if (patched('reuse-baked-images')) {
+    const found = await findReusableImage(run, baseImageId);
+    if (found.reused) return found.reused;
+    bakeKey = found.bakeKey;
+  }
   run.phase('baking');
   run.region(region, { phase: 'baking' });
 
@@ -60,7 +74,7 @@ export async function bakeImage(run: DeployRun): Promise<BakedImage> {
   const imageName = imageNameFor(spec.app, request.version, owner.runId);
   compensations.add(`deregister image ${imageName} in ${region}`, () => tools.deregisterImage({ region, imageName }, `undo: deregister image ${imageName} in ${region}`));
   const { imageId } = await tools.bakeAmi(
-    { region, builderInstanceId: builder.instanceId, imageName, baseImageId, owner, userTags: spec.tags, timeouts },
+    { region, builderInstanceId: builder.instanceId, imageName, baseImageId, bakeKey, owner, userTags: spec.tags, timeouts },
     `stop builder ${builder.instanceId}, make image ${imageName} in ${region}`,
   );
   run.region(region, { imageId });

@@ -11,11 +11,13 @@ export const oldIds = (region: string) => `i-${region}-old-1 i-${region}-old-2`;
 /** The new fleet's ids in a region, as the call lines show them. */
 export const newIds = (region: string) => `i-${region}-fleet-1 i-${region}-fleet-2`;
 
-/** The bake in its region (immutable deploy, nightly bake): base image, builder, release, smoke test, image, builder gone. */
-export function bakeCalls(region: string): string[] {
+/** The bake in its region (immutable deploy, nightly bake): base image, bake key lookup, builder, release, smoke test, image, builder gone. */
+export function bakeCalls(region: string, lookedUpIn: string[] | null = [region]): string[] {
   const builder = `i-${region}-builder-1`;
   return [
     `resolveBaseImage ${region} ${BASE_IMAGE}`,
+    // The catalog lookup of the bake key names no single region (absent from `linesIn`: pass null).
+    ...(lookedUpIn ? [`findReusableImage ${lookedUpIn.join(' ')} from ami-base-${region}`] : []),
     `launchInstances ${region} builder x1 from ami-base-${region}`,
     `syncCode ${region} [${builder}] deploy 2.0.0 +provision`,
     `smokeTest [${builder}] 2.0.0`,

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../../src/activities';
-import { TagKeys, type FleetMember, type InstanceRef } from '../../../src/contracts';
+import { TagKeys, type FleetMember, type InstanceRef, type ReusableImage } from '../../../src/contracts';
 
 /** An activity of the toolset, by name. */
 export type ToolName = keyof Activities;
@@ -56,6 +56,8 @@ export interface Gate<N extends ToolName = ToolName> {
 /** The world the fake answers from: each region's live fleet (what `findFleet` finds). */
 export interface FakeWorld {
   fleets: Record<string, FleetMember[]>;
+  /** Images in the catalog whose bake key matches (what `findReusableImage` finds); none by default. */
+  reusableImages?: ReusableImage[];
 }
 
 /** A live fleet of `count` instances in `region` running `versions` (cycled), ids `i-<region>-old-<n>`. */
@@ -221,6 +223,8 @@ const DEFAULTS: { [N in ToolName]: (fake: FakeToolset, input: InputOf<N>) => Out
   terminateInstances: (_, { instanceIds }) => ({ terminated: instanceIds ?? [] }),
   keepInstances: (_, { instanceIds }) => ({ kept: instanceIds ?? [] }),
   reapExpired: () => ({ removed: [] }),
+  findReusableImage: (fake) => ({ bakeKey: 'key-1', matches: fake.world.reusableImages ?? [] }),
+  applyRetention: () => ({ images: [], keptGiB: 0, freedGiB: 0 }),
 };
 
 /** A call in one line: the activity, its region and the inputs a procedure decides (ids, roles, versions). */
@@ -258,5 +262,9 @@ export function describeCall(name: ToolName, input: any): string {
       return `${name} ${input.region} ${input.ownedBy ? `${input.ownedBy.role}s of the run` : ids(input.instanceIds)}`;
     case 'reapExpired':
       return `reapExpired ${input.region}${input.dryRun ? ' (dry run)' : ''}`;
+    case 'findReusableImage':
+      return `findReusableImage ${input.regions.join(' ')} from ${input.baseImageId}`;
+    case 'applyRetention':
+      return `applyRetention ${input.region}${input.dryRun ? ' (dry run)' : ''}`;
   }
 }
