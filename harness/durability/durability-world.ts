@@ -192,6 +192,9 @@ export class DurabilityWorld {
       'deploy', '--procedure', procedure, '--spec', options.spec ?? this.spec(), '--env', env, '--version', version,
       '--artifact', url, '--sha256', sha256, '--task-queue', options.taskQueue ?? this.taskQueue, '--json',
       ...(procedure === 'mutable' ? ['--batch-size', '1', '--min-healthy', '1'] : []),
+      // Every chain's versions start at 1.0.1 from the same bytes: without it a later chain would
+      // reuse an earlier chain's image, and a scenario that crashes the bake would find none to crash.
+      ...(procedure === 'immutable' ? ['--force-bake'] : []),
     ];
     let stdout = '';
     let stderr = '';

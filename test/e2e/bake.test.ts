@@ -15,7 +15,8 @@ describe('the nightly bake: the bake and the copies alone, now or on a Temporal 
 
   const bakeArgs = (env: string, version: string, extra: string[] = []) => {
     const { url, sha256 } = world.artifact(version);
-    return ['bake', '--spec', world.spec(), '--env', env, '--version', version, '--artifact', url, '--sha256', sha256, '--json', ...extra, '--task-queue', world.taskQueue];
+    // Every bake here bakes (no image of an earlier test reused): the tests are about the bake.
+    return ['bake', '--spec', world.spec(), '--env', env, '--version', version, '--artifact', url, '--sha256', sha256, '--force-bake', '--json', ...extra, '--task-queue', world.taskQueue];
   };
   const imagesOf = async (env: string, version: string) =>
     (await world.sandbox.control.resources()).images.filter((i) => i.tags['hybrid-deploy:env'] === env && i.tags['hybrid-deploy:version'] === version && !i.deregistered);

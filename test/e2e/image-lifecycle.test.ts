@@ -56,14 +56,14 @@ describe('the image lifecycle: bake keys, retention and housekeeping', () => {
     it('a second immutable deploy of the same version and artifact bakes nothing: no builder, no CreateImage; it says which image it reused', async () => {
       env = world.uniqueEnv('reuse');
       spec = world.spec();
-      expect(ok(await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '9.0.0', spec })))).toEqual({ code: 0, err: '' });
+      expect(ok(await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '9.0.0', spec, reuseImages: true })))).toEqual({ code: 0, err: '' });
       firstImages = (await live((t) => t['hybrid-deploy:env'] === env && t['hybrid-deploy:version'] === '9.0.0')).map((i) => ({ id: i.id, region: i.region }));
       expect(firstImages.map((i) => i.region).sort()).toEqual(['us-east-1', 'us-west-2']);
       firstKey = (await live((t) => t['hybrid-deploy:env'] === env))[0].tags['hybrid-deploy:bake-key'];
       expect(firstKey).toMatch(/^[0-9a-f]{64}$/);
 
       await world.sandbox.control.resetCalls();
-      const again = await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '9.0.0', spec }));
+      const again = await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '9.0.0', spec, reuseImages: true }));
       expect(ok(again)).toEqual({ code: 0, err: '' });
       const calls = await world.sandbox.control.calls();
       expect({ createImage: calls['ec2:CreateImage'] ?? 0, copyImage: calls['ec2:CopyImage'] ?? 0 }).toEqual({ createImage: 0, copyImage: 0 });
@@ -83,7 +83,7 @@ describe('the image lifecycle: bake keys, retention and housekeeping', () => {
 
     it('--force-bake bakes anyway, and the new image carries the same key', async () => {
       await world.sandbox.control.resetCalls();
-      const forced = await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '9.0.0', spec, extra: ['--force-bake'] }));
+      const forced = await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '9.0.0', spec, reuseImages: true, extra: ['--force-bake'] }));
       expect(ok(forced)).toEqual({ code: 0, err: '' });
       // At least one CreateImage (AWS may refuse the first one right after the builder stopped).
       expect((await world.sandbox.control.calls())['ec2:CreateImage']).toBeGreaterThanOrEqual(1);

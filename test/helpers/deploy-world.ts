@@ -226,12 +226,16 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
  */
 export function deployArgs(
   world: DeployWorld,
-  options: { procedure: string; env: string; version: string; spec?: string; extra?: string[]; artifact?: { url: string; sha256: string }; wait?: boolean },
+  options: { procedure: string; env: string; version: string; spec?: string; extra?: string[]; artifact?: { url: string; sha256: string }; wait?: boolean; reuseImages?: boolean },
 ): string[] {
   const { url, sha256 } = options.artifact ?? world.artifact(options.version);
+  // Tests deploy the same versions from the same bytes in many envs of one world: an immutable
+  // deploy would reuse an earlier test's image and never bake. Tests of the bake itself need it
+  // baked; the image lifecycle's tests say `reuseImages`.
+  const forceBake = options.procedure === 'immutable' && !options.reuseImages ? ['--force-bake'] : [];
   return [
     'deploy', '--procedure', options.procedure, '--spec', options.spec ?? world.spec(), '--env', options.env,
-    '--version', options.version, '--artifact', url, '--sha256', sha256, ...(options.wait === false ? [] : ['--wait']), '--json', ...(options.extra ?? []),
+    '--version', options.version, '--artifact', url, '--sha256', sha256, ...forceBake, ...(options.wait === false ? [] : ['--wait']), '--json', ...(options.extra ?? []),
   ];
 }
 
