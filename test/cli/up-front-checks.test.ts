@@ -91,6 +91,23 @@ describe('checks made up front (exit 2, nothing started)', () => {
     });
   });
 
+  describe('the image lifecycle', () => {
+    it('refuses --force-bake on a deploy that does not bake', async () => {
+      refused(await runCli([...mutable(), '--force-bake']), /^ {2}--force-bake: only an immutable deploy bakes; a mutable deploy/m);
+    });
+
+    it('refuses a retention policy that keeps no image, and housekeeping flags that cannot combine', async () => {
+      refused(await runCli(['images', '--spec', spec((s) => (s.retention = { keep: 0, minAgeDays: -1 }))]), /^ {2}retention\.keep: /m, /^ {2}retention\.minAgeDays: /m);
+      refused(await runCli(['housekeeping', '--spec', VALID_SPEC, '--timezone', 'Europe/Berlin']), /^ {2}--timezone: only applies with --schedule \(a housekeeping run without one runs now\)/m);
+      refused(await runCli(['housekeeping', '--spec', VALID_SPEC, '--schedule', '0 4 * *']), /^ {2}--schedule: "0 4 \* \*" is not a five-field cron expression/m);
+    });
+
+    it('lets --force-bake through on an immutable deploy and a bake', async () => {
+      expect((await runCli([...deployArgs('prod', { '--procedure': 'immutable' }), '--force-bake'])).connectCalls).toBe(1);
+      expect((await runCli(bakeArgs('--force-bake'))).connectCalls).toBe(1);
+    });
+  });
+
   describe('bake schedules', () => {
     it('refuses a cron expression Temporal cannot run, saying why', async () => {
       refused(await runCli(bakeArgs('--schedule', '61 3 * * *')), /^ {2}--schedule: "61 3 \* \* \*" is not a valid cron expression: .*59/m);
