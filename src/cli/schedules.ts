@@ -24,3 +24,12 @@ export async function upsertSchedule(client: Client, options: ScheduleOptions): 
   }
   return false;
 }
+
+/** The schedule's next three run times (ISO), as `bake --schedule` and `housekeeping --schedule` print them. */
+export async function nextRunsOf(client: Client, scheduleId: string): Promise<string[]> {
+  try {
+    return (await client.schedule.getHandle(scheduleId).describe()).info.nextActionTimes.slice(0, 3).map((d) => d.toISOString());
+  } catch (error) {
+    throw temporalError(`cannot describe schedule ${scheduleId}`, error);
+  }
+}

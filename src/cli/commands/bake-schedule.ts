@@ -2,7 +2,6 @@ import { ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleOptionsStartW
 import { deployWorkflowId, redactUrl, type DeployRequest } from '../../contracts';
 import type { nightlyBake } from '../../workflows';
 import type { CommandContext } from '../context';
-import { temporalError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import type { BakeSchedule } from '../input/schedule-checks';
 import { taskQueueOf } from '../options';
@@ -11,7 +10,7 @@ import { runMetadata, triggerOf, type Trigger } from '../run-metadata';
 import { DEPLOY_WORKFLOWS, startingSearchAttributes } from '../workflow-start';
 import type { RunFlags } from './deploy';
 import { requireSealing } from '../temporal';
-import { upsertSchedule } from '../schedules';
+import { nextRunsOf, upsertSchedule } from '../schedules';
 
 /** The schedule's id: one nightly bake per app and environment. */
 export function bakeScheduleId(app: string, env: string): string {
@@ -25,12 +24,7 @@ export async function scheduleBake(ctx: CommandContext, request: DeployRequest, 
   requireSealing(client, request.artifact.url);
   const options = scheduleOptions(scheduleId, request, schedule, taskQueueOf(flags.taskQueue, ctx.env), triggerOf(ctx.env));
   const created = await upsertSchedule(client, options);
-  let nextRuns: string[];
-  try {
-    nextRuns = (await client.schedule.getHandle(scheduleId).describe()).info.nextActionTimes.slice(0, 3).map((d) => d.toISOString());
-  } catch (error) {
-    throw temporalError(`cannot describe schedule ${scheduleId}`, error);
-  }
+  const nextRuns = await nextRunsOf(client, scheduleId);
   return {
     exitCode: ExitCode.OK,
     result: {

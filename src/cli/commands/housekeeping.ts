@@ -3,13 +3,12 @@ import { ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleOptionsStartW
 import type { DeploySpec } from '../../contracts';
 import type { housekeeping, HousekeepingInput } from '../../workflows/housekeeping';
 import type { CommandContext } from '../context';
-import { temporalError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { checkSchedule, type BakeSchedule, type ScheduleFlags } from '../input/schedule-checks';
 import { Flags, readFlags, taskQueueOf, type RawFlags } from '../options';
 import type { CommandOutput } from '../results';
 import { triggerOf } from '../run-metadata';
-import { upsertSchedule } from '../schedules';
+import { nextRunsOf, upsertSchedule } from '../schedules';
 import { housekeepingFinished, housekeepingInput, readCatalogFlags, runHousekeepingNow, type CatalogFlags } from './housekeeping-run';
 
 /** The `housekeeping` flags, one value each. */
@@ -86,12 +85,7 @@ async function scheduleHousekeeping(ctx: CommandContext, spec: DeploySpec, input
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
   };
   const created = await upsertSchedule(client, options);
-  let nextRuns: string[];
-  try {
-    nextRuns = (await client.schedule.getHandle(scheduleId).describe()).info.nextActionTimes.slice(0, 3).map((d) => d.toISOString());
-  } catch (error) {
-    throw temporalError(`cannot describe schedule ${scheduleId}`, error);
-  }
+  const nextRuns = await nextRunsOf(client, scheduleId);
   return {
     exitCode: ExitCode.OK,
     result: { kind: 'housekeeping-scheduled', scheduleId, created, app: spec.app, dryRun: input.dryRun ?? false, cron: schedule.cron, timezone: schedule.timezone, note, nextRuns, uiUrl: ctx.scheduleUiUrl(namespace, scheduleId) },
