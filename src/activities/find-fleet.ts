@@ -1,5 +1,4 @@
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { awsCall } from '../aws/errors';
+import { listInstances } from '../aws/list-instances';
 import type { ActivityDeps } from './deps';
 import { type FindFleetInput, type FindFleetOutput, type FleetMember, Roles, TagKeys, tagValue } from '../contracts';
 
@@ -10,28 +9,13 @@ import { type FindFleetInput, type FindFleetOutput, type FleetMember, Roles, Tag
 export function createFindFleet({ clients }: ActivityDeps) {
   return async function findFleet(input: FindFleetInput): Promise<FindFleetOutput> {
     const ec2 = clients.ec2(input.region);
-    const instances: FleetMember[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await awsCall(`ec2:DescribeInstances fleet of ${input.app}/${input.env}`, () =>
-        ec2.send(
-          new DescribeInstancesCommand({
-            Filters: [
-              { Name: `tag:${TagKeys.app}`, Values: [input.app] },
-              { Name: `tag:${TagKeys.env}`, Values: [input.env] },
-              { Name: `tag:${TagKeys.role}`, Values: [Roles.fleet] },
-              { Name: 'instance-state-name', Values: ['pending', 'running'] },
-            ],
-            MaxResults: 500,
-            NextToken,
-          }),
-        ),
-      );
-      for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
-        instances.push({ instanceId: instance.InstanceId!, privateIp: instance.PrivateIpAddress ?? '', version: tagValue(instance.Tags, TagKeys.version) ?? '' });
-      }
-      NextToken = page.NextToken;
-    } while (NextToken);
+    const found = await listInstances(ec2, `fleet of ${input.app}/${input.env}`, [
+      { Name: `tag:${TagKeys.app}`, Values: [input.app] },
+      { Name: `tag:${TagKeys.env}`, Values: [input.env] },
+      { Name: `tag:${TagKeys.role}`, Values: [Roles.fleet] },
+      { Name: 'instance-state-name', Values: ['pending', 'running'] },
+    ]);
+    const instances: FleetMember[] = found.map((instance) => ({ instanceId: instance.InstanceId!, privateIp: instance.PrivateIpAddress ?? '', version: tagValue(instance.Tags, TagKeys.version) ?? '' }));
     instances.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
     return { instances };
   };

@@ -1,5 +1,6 @@
-import { DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { allPages } from '../aws/pages';
+import { EXISTING_STATES, listInstances } from '../aws/list-instances';
 import { awsCall } from '../aws/errors';
 
 /**
@@ -10,13 +11,7 @@ import { awsCall } from '../aws/errors';
  */
 export async function imagesInUse(ec2: EC2Client, region: string): Promise<Map<string, string>> {
   const inUse = new Map<string, string>();
-  const instances = await allPages(
-    (NextToken) =>
-      awsCall(`ec2:DescribeInstances every instance in ${region}`, () =>
-        ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }], MaxResults: 1000, NextToken })),
-      ),
-    (page) => (page.Reservations ?? []).flatMap((r) => r.Instances ?? []),
-  );
+  const instances = await listInstances(ec2, `every instance in ${region}`, [{ Name: 'instance-state-name', Values: EXISTING_STATES }]);
   for (const instance of instances) {
     if (instance.ImageId && !inUse.has(instance.ImageId)) inUse.set(instance.ImageId, `launched by ${instance.InstanceId} (${instance.State?.Name ?? 'unknown state'})`);
   }

@@ -1,4 +1,5 @@
-import { DescribeImagesCommand, DescribeInstancesCommand, type Image, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
+import { EXISTING_STATES, listInstances } from '../aws/list-instances';
 import { Context } from '@temporalio/activity';
 import { awsCall } from '../aws/errors';
 import { clientToken } from '../aws/client-token';
@@ -47,7 +48,7 @@ export function createReapExpired(deps: ActivityDeps) {
     const spare = (kind: string, id: string, reason: string) => logSpared(kind, id, input.region, reason);
     const appFilter = input.app ? [{ Name: `tag:${TagKeys.app}`, Values: [input.app] }] : [];
 
-    const instances = await listInstances(ec2, appFilter);
+    const instances = await listInstances(ec2, 'hybrid-deploy resources', [...appFilter, { Name: 'tag-key', Values: [TagKeys.role] }, { Name: 'instance-state-name', Values: EXISTING_STATES }]);
     const removedInstances: ReapedResource[] = [];
     for (const instance of instances) {
       const tags = instance.Tags;
@@ -116,25 +117,6 @@ export function createReapExpired(deps: ActivityDeps) {
 
 type Ec2 = ReturnType<ActivityDeps['clients']['ec2']>;
 type Filter = { Name: string; Values: string[] };
-
-async function listInstances(ec2: Ec2, appFilter: Filter[]): Promise<Instance[]> {
-  const out: Instance[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await awsCall('ec2:DescribeInstances hybrid-deploy resources', () =>
-      ec2.send(
-        new DescribeInstancesCommand({
-          Filters: [...appFilter, { Name: 'tag-key', Values: [TagKeys.role] }, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }],
-          MaxResults: 500,
-          NextToken,
-        }),
-      ),
-    );
-    out.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return out;
-}
 
 async function listImages(ec2: Ec2, appFilter: Filter[]): Promise<Image[]> {
   const { Images } = await awsCall('ec2:DescribeImages hybrid-deploy images', () =>
