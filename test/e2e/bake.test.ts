@@ -1,6 +1,7 @@
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { DeployApp, DeployEnv, DeployProcedure } from '../../src/contracts';
 import { deployArgs, startDeployWorld, type DeployWorld } from '../helpers/deploy-world';
+import { until } from '../helpers/outcomes';
 
 describe('the nightly bake: the bake and the copies alone, now or on a Temporal Schedule', () => {
   let world: DeployWorld;
@@ -109,15 +110,15 @@ describe('the nightly bake: the bake and the copies alone, now or on a Temporal 
     expect(action.staticSummary).toBe(`bake example-app (live release) → ${liveEnv}`);
     expect(action.staticDetails).toContain(`| schedule | \`${scheduleId}\`: \`0 4 * * *\` (UTC) |`);
 
-    const before = (await imagesOf(liveEnv, '7.0.1')).length;
+    // The night's run finds 7.0.1 live; the base image and the release are what the bake above
+    // baked, so it reuses that image (its bake key) rather than baking the same image again.
+    const baked = await imagesOf(liveEnv, '7.0.1');
     await handle.trigger();
-    let images: Awaited<ReturnType<typeof imagesOf>> = [];
-    for (let i = 0; i < 120 && images.filter((x) => x.state === 'available').length < before + 2; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      images = await imagesOf(liveEnv, '7.0.1');
-    }
-    const nightly = images.filter((i) => i.tags['hybrid-deploy:workflow-id'].startsWith(`bake/example-app/${liveEnv}-`));
-    expect(nightly.map((i) => [i.region, i.state]).sort()).toEqual([['us-east-1', 'available'], ['us-west-2', 'available']]);
+    const run = await until('the schedule to start a run', async () => (await handle.describe()).info.recentActions.at(-1)?.action.workflow);
+    const result = await world.client.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result();
+    expect(run.workflowId).toMatch(new RegExp(`^bake/example-app/${liveEnv}-`));
+    expect(result).toMatchObject({ version: '7.0.1', reusedImage: { imageId: baked.find((i) => i.region === 'us-east-1')!.id } });
+    expect((await imagesOf(liveEnv, '7.0.1')).map((i) => i.id).sort()).toEqual(baked.map((i) => i.id).sort());
   });
 
   it('creates a schedule with safe policies, updates it in place, and a triggered run bakes', async () => {
