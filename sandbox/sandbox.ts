@@ -54,6 +54,7 @@ async function callOperation(state: SandboxState, request: AwsRequest, requestId
     throw new AwsApiError('UnsupportedRegion', `Region ${region} is not configured in this sandbox (configured: ${state.regionNames().join(', ')})`);
   }
   const output = await handler({ state, region }, input);
+  await state.faults.answerAfterHold(service.id, action);
   return renderSuccess(service, action, schemas.output, output, requestId);
 }
 

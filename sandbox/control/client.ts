@@ -3,7 +3,7 @@
  * sandbox started elsewhere (e.g. by the CLI) builds one from the printed `controlUrl`.
  */
 import type { CapacityShortage } from '../config/realism';
-import type { AgentFault, FailureRule, Faults, ImageFailure, ThrottleRule } from '../state/faults';
+import type { AgentFault, FailureRule, Faults, HoldRule, ImageFailure, ThrottleRule } from '../state/faults';
 import type { ResourceListing } from './resources';
 
 /** Calls the `/_sandbox/` routes. */
@@ -45,6 +45,14 @@ export class SandboxControl {
     await this.call('POST', '/faults/fail', rule);
   }
 
+  /**
+   * The next `next` (default 1) calls of an action take effect but get no answer until
+   * {@link clearFaults}: a caller that dies meanwhile never learns they succeeded.
+   */
+  async hold(rule: HoldRule): Promise<void> {
+    await this.call('POST', '/faults/hold', rule);
+  }
+
   /** The next CreateImage or CopyImage ends `failed` with this StateReason. */
   async failNextImage(failure: ImageFailure = {}): Promise<void> {
     await this.call('POST', '/faults/image', failure);
@@ -63,12 +71,12 @@ export class SandboxControl {
     await this.call('POST', '/faults/capacity', shortage);
   }
 
-  /** What is armed: throttles, failures, EC2's buckets, capacity shortages… */
+  /** What is armed: throttles, failures, EC2's buckets, capacity shortages, holds (and how many answers are held now)… */
   faults(): Promise<ReturnType<Faults['describe']>> {
     return this.call('GET', '/faults');
   }
 
-  /** Clears every armed fault (counts stay; what the config's realism sets stays). */
+  /** Clears every armed fault (counts stay; what the config's realism sets stays) and sends every held answer. */
   async clearFaults(): Promise<void> {
     await this.call('DELETE', '/faults');
   }

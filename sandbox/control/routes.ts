@@ -36,6 +36,7 @@ const failBody = z.object({
   message: z.string().optional(),
   next: z.number().int().min(1).optional(),
 });
+const holdBody = z.object({ action: actionKey, next: z.number().int().min(1).optional() });
 const imageFailureBody = z.object({ code: z.string().optional(), message: z.string().optional() });
 const agentFaultBody = z.object({ next: z.number().int().min(1).default(1) });
 const agentBody = z.object({ online: z.boolean() });
@@ -140,6 +141,9 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       }
       case 'POST /_sandbox/faults/fail':
         state.faults.fail(await jsonBody(req, failBody));
+        return reply(res, 200, state.faults.describe());
+      case 'POST /_sandbox/faults/hold':
+        state.faults.hold(await jsonBody(req, holdBody));
         return reply(res, 200, state.faults.describe());
       case 'POST /_sandbox/faults/image':
         state.faults.failNextImage(await jsonBody(req, imageFailureBody));

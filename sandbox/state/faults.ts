@@ -47,6 +47,17 @@ export interface AgentFault {
   next: number;
 }
 
+/**
+ * The next `next` calls of an action take effect, but their answers are held back until the
+ * faults are cleared: a call whose caller never learns it succeeded (the connection dropped, the
+ * caller died while waiting). AWS's own advice for such a call: it "may have succeeded"
+ * (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html).
+ */
+export interface HoldRule {
+  action: string;
+  next?: number;
+}
+
 interface Bucket {
   capacity: number;
   refillPerSecond: number;
@@ -92,6 +103,18 @@ export function throttlingError(service: ServiceId, action: string): AwsApiError
   return new AwsApiError('RequestLimitExceeded', 'Request limit exceeded.', 503);
 }
 
+/** What is armed, and how many answers are held back right now. */
+export interface FaultListing {
+  throttles: ThrottleRule[];
+  failures: FailureRule[];
+  imageFailures: ImageFailure[];
+  offlineAgents: number;
+  ec2Buckets: boolean;
+  insufficientCapacity: CapacityShortage[];
+  holds: HoldRule[];
+  held: number;
+}
+
 /** Faults and counters (one per sandbox). */
 export class Faults {
   private readonly calls = new Map<string, number>();
@@ -100,6 +123,9 @@ export class Faults {
   private readonly imageFailures: ImageFailure[] = [];
   private offlineAgents = 0;
   private buckets?: Map<string, Bucket>;
+  private readonly holds = new Map<string, HoldRule>();
+  /** Answers being held back, each released by {@link clear}. */
+  private readonly held = new Set<() => void>();
   private shortages: ActiveShortage[] = [];
 
   /** `realism` sets what `clear()` comes back to: EC2's buckets on or off, the configured capacity shortages. */
@@ -159,6 +185,30 @@ export class Faults {
     return this.shortages.find((s) => s.availabilityZone === availabilityZone && (s.instanceType === '*' || s.instanceType === instanceType));
   }
 
+  /** Holds back the answers of the next calls of an action (see {@link HoldRule}). */
+  hold(rule: HoldRule): void {
+    this.holds.set(rule.action, { ...rule, next: rule.next ?? 1 });
+  }
+
+  /**
+   * Called once a call has taken effect: resolves at once, or, when a hold is armed for the
+   * action, only once the faults are cleared (the answer then goes to whoever still listens).
+   */
+  async answerAfterHold(service: ServiceId, action: string): Promise<void> {
+    const key = `${service}:${action}`;
+    const rule = this.holds.get(key);
+    if (!rule) return;
+    rule.next = (rule.next ?? 1) - 1;
+    if (rule.next <= 0) this.holds.delete(key);
+    await new Promise<void>((resolve) => {
+      const release = () => {
+        this.held.delete(release);
+        resolve();
+      };
+      this.held.add(release);
+    });
+  }
+
   /** Turns EC2's token buckets on (full) or off. */
   useEc2Buckets(enabled: boolean): void {
     this.buckets = enabled ? new Map() : undefined;
@@ -192,14 +242,7 @@ export class Faults {
   }
 
   /** What is armed, for the control listing. */
-  describe(): {
-    throttles: ThrottleRule[];
-    failures: FailureRule[];
-    imageFailures: ImageFailure[];
-    offlineAgents: number;
-    ec2Buckets: boolean;
-    insufficientCapacity: CapacityShortage[];
-  } {
+  describe(): FaultListing {
     const now = Date.now();
     return {
       throttles: [...this.throttles.values()],
@@ -210,15 +253,19 @@ export class Faults {
       insufficientCapacity: this.shortages
         .filter((s) => s.until === undefined || s.until > now)
         .map(({ availabilityZone, instanceType, until }) => ({ availabilityZone, instanceType, ...(until === undefined ? {} : { forMs: until - now }) })),
+      holds: [...this.holds.values()],
+      held: this.held.size,
     };
   }
 
   /**
-   * Clears faults (and, unless `keepCounts`, the counters). What the config's realism sets is the
-   * world, not a fault: EC2's buckets stay as configured and configured shortages stay (a reset,
-   * `restart`, starts their clocks again).
+   * Clears faults (and, unless `keepCounts`, the counters); every held answer is sent. What the
+   * config's realism sets is the world, not a fault: EC2's buckets stay as configured and
+   * configured shortages stay (a reset, `restart`, starts their clocks again).
    */
   clear(keepCounts = false, restart = false): void {
+    for (const release of [...this.held]) release();
+    this.holds.clear();
     this.throttles.clear();
     this.failures.clear();
     this.imageFailures.length = 0;

@@ -1,6 +1,7 @@
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { BASE_IMAGE_IDS, BASE_IMAGE_PARAMETER, startSandbox, type RunningSandbox } from '../../sandbox';
+import { until } from '../helpers/outcomes';
 
 describe('sandbox faults and call counts', () => {
   let sandbox: RunningSandbox;
@@ -70,5 +71,21 @@ describe('sandbox faults and call counts', () => {
     } finally {
       noRetry.destroy();
     }
+  });
+
+  it('holds back the answer of a call that took effect until the faults are cleared', async () => {
+    await sandbox.control.hold({ action: 'ec2:RunInstances' });
+    const run = ec2.send(new RunInstancesCommand({ ImageId: BASE_IMAGE_IDS['us-east-1'], MinCount: 1, MaxCount: 1, ClientToken: 'held' }));
+    let answered = false;
+    void run.then(() => (answered = true), () => (answered = true));
+    // The instance exists while its caller still waits for the answer.
+    const held = async () => ((await sandbox.control.faults()).held === 1 ? (await sandbox.control.resources()).instances : undefined);
+    const instances = await until('the held RunInstances to take effect', held);
+    expect(instances.map((i) => i.id)).toHaveLength(1);
+    expect({ answered, holds: (await sandbox.control.faults()).holds }).toEqual({ answered: false, holds: [] });
+    await sandbox.control.clearFaults();
+    expect((await run).Instances?.[0].InstanceId).toBe(instances[0].id);
+    expect((await sandbox.control.calls())['ec2:RunInstances']).toBe(1);
+    expect((await sandbox.control.faults()).held).toBe(0);
   });
 });
