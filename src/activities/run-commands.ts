@@ -52,6 +52,7 @@ async function sendUnsent(deps: ActivityDeps, input: RunOnInstancesInput, comman
     // retry would send again. Find it first.
     const sent = info.attempt > 1 ? await findSentCommand(ssm, batch[0], comment, info.scheduledTimestampMs) : undefined;
     if (sent) {
+      Context.current().log.info('found the command an earlier attempt sent: polling it instead of sending it again', { commandId: sent, instanceId: batch[0], comment });
       commandIds.push(sent);
     } else {
       commandIds.push(await send(deps, input.region, commandIds, {

@@ -1,14 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { awaitResult, DurabilityWorld } from '../../harness/durability';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { awaitResult, DurabilityWorld, observe, resumptionAfter } from '../../harness/durability';
+import { runOnInstances } from '../helpers/instance-commands';
+import { until } from '../helpers/outcomes';
 import { testTemporalAddress } from '../helpers/temporal';
 
 const REGION = 'us-east-1';
 const MARKER = '/opt/example-app/shared/refuse-post-deploy';
 
 /**
- * A step that sends an SSM command and dies before its first heartbeat (a worker killed in that
- * window, or a poll that fails right after SendCommand) is retried with no checkpoint. SSM's
+ * A step that sends an SSM command and dies before its first heartbeat (here: its worker is
+ * SIGKILLed while SendCommand's answer is on its way) is retried with no checkpoint. SSM's
  * SendCommand has no idempotency token, so the retry must find the command its earlier attempt
  * sent instead of sending it again: a second sync of the same release reports the *new* version
  * as the instance's previous one, and a rollback then "restores" the new release.
@@ -37,7 +41,7 @@ describe('a command step retried before its first heartbeat', () => {
       extra?.(spec);
     });
 
-  it('does not send the command twice, so a failed mutable deploy rolls every instance back to the previous release', async () => {
+  it('finds the command its killed attempt sent instead of sending it again, so a failed mutable deploy rolls every instance back to the previous release', async () => {
     const env = 'resend';
     const first = await world.startDeploy('immutable', env, '1.0.0', { spec: oneRegion() });
     const baked = await awaitResult(world.client, first);
@@ -46,16 +50,34 @@ describe('a command step retried before its first heartbeat', () => {
     expect(fleet).toHaveLength(2);
 
     // The second batch (instances go in id order) refuses its post-deploy task, so the deploy fails after batch 1 succeeded.
-    await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [fleet[1]], Parameters: { commands: [`mkdir -p $(dirname ${MARKER}) && touch ${MARKER}`] } }));
-    await new Promise((r) => setTimeout(r, 1_000));
+    await runOnInstances(ssm, [fleet[1]], `mkdir -p $(dirname ${MARKER}) && touch ${MARKER}`);
     await world.sandbox.control.resetCalls();
-    // Batch 1's syncCode: SendCommand succeeds, then every SDK attempt of its first poll fails: the attempt dies before it heartbeats.
-    await world.sandbox.control.fail({ action: 'ssm:ListCommandInvocations', code: 'InternalServerError', status: 500, next: 3 });
+    const since = Date.now();
+    // Batch 1's syncCode: its SendCommand takes effect, but the answer is held back, so the attempt cannot have heartbeated.
+    await world.sandbox.control.hold({ action: 'ssm:SendCommand' });
 
     const spec = oneRegion((s) => (s.postDeploy = [...s.postDeploy, `test ! -e ${MARKER}`]));
     const hotfix = await world.startDeploy('mutable', env, '2.0.0', { spec });
+    await until('batch 1\'s SendCommand to take effect, its answer held', async () => ((await world.sandbox.control.faults()).held === 1 ? true : undefined));
+    const sent = (await world.sandbox.control.resources()).commands.filter((c) => Date.parse(c.requestedAt) >= since);
+    expect(sent.map((c) => c.invocations.map((i) => i.instanceId))).toEqual([[fleet[0]]]);
+    const step = (await observe(world.client, hotfix.workflowId)).activities.find((a) => a.type === 'syncCode' && a.started);
+    expect(step).toMatchObject({ attempt: 1 });
+    const victim = world.workerWithIdentity(step!.workerIdentity);
+    expect(victim).toBeDefined();
+    const replacement = await world.killAndReplace(victim!);
+    // The answer now goes to a dead connection: the retry knows nothing of the command.
+    await world.sandbox.control.clearFaults();
+
     const outcome = await awaitResult(world.client, hotfix);
     expect(outcome.error).toMatch(/post-deploy 2\.0\.0/);
+
+    // The path taken: batch 1's sync completed on its second attempt, which found attempt 1's command by its comment.
+    expect(await resumptionAfter(world.client, hotfix.workflowId, replacement.spawnedAt)).toMatchObject({ activity: 'syncCode', attempt: 2 });
+    const log = readFileSync(join(world.workDir, 'workers.log'), 'utf8');
+    // One entry per log line that starts with a time (an entry's fields may span lines).
+    const found = log.split(/\n(?=\d{4}-\d\d-\d\dT)/).filter((entry) => entry.includes('found the command an earlier attempt sent'));
+    expect(found).toEqual([expect.stringContaining(`commandId: '${sent[0].id}'`)]);
 
     const served: Record<string, string> = {};
     const { Reservations } = await ec2.send(new DescribeInstancesCommand({ InstanceIds: fleet }));
