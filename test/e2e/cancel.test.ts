@@ -127,7 +127,7 @@ describe('cancelling a deploy through the CLI', () => {
     it('sets up: an immutable deploy puts v1 live in both regions', async () => {
       succeeded(await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.0' })));
       baseline = await leftovers(world, env);
-      expect({ instances: baseline.instances.length, images: baseline.images.length }).toEqual({ instances: 4, images: 2 });
+      expect({ instances: baseline.instances.length, images: baseline.images.length, untagged: baseline.untagged }).toEqual({ instances: 4, images: 2, untagged: [] });
     });
 
     it('cancel a mutable deploy mid-batch: every instance changed is rolled back, and no request fails', async () => {

@@ -1,4 +1,4 @@
-import { CreateImageCommand, CreateTagsCommand, DeleteSnapshotCommand, DeregisterImageCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateImageCommand, CreateTagsCommand, DeleteSnapshotCommand, DeregisterImageCommand, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { clientToken } from '../../src/aws/client-token';
 import { imageNameFor } from '../../src/contracts';
 import { BASE_IMAGE_IDS, SUBNET_IDS } from '../../sandbox';
@@ -192,9 +192,119 @@ describe('debugging without orphans: keepBuilderOnFailure and the reaper, throug
     }
   });
 
+  it('removes the image a failed deploy could not remove, and never touches what hybrid-deploy did not tag (a stopped instance, a failed image)', async () => {
+    const env = world.uniqueEnv('failed');
+    const spec = world.spec((s) => {
+      s.regions = ['us-east-1'];
+      delete s.regionSettings['us-west-2'];
+      s.regionSettings['us-east-1'].desiredCount = 1;
+      // The new fleet refuses its post-deploy task: the deploy fails after its image was made.
+      s.postDeploy = ['echo "refusing on purpose" >&2; exit 3'];
+    });
+    const ec2 = world.aws.ec2('us-east-1');
+    // What someone else made: an instance and an image with no tag of ours, the instance stopped, the image failed.
+    const stranger = (await ec2.send(new RunInstancesCommand({ ImageId: BASE_IMAGE_IDS['us-east-1'], MinCount: 1, MaxCount: 1 }))).Instances![0].InstanceId!;
+    const stateOf = async (id: string) => (await world.sandbox.control.resources()).instances.find((i) => i.id === id)?.state;
+    await until('the stranger to run', async () => ((await stateOf(stranger)) === 'running' ? true : undefined));
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [stranger] }));
+    await until('the stranger to stop', async () => ((await stateOf(stranger)) === 'stopped' ? true : undefined));
+    await world.sandbox.control.failNextImage({ message: 'Client.InternalError: not ours' });
+    const { ImageId: strangeImage } = await ec2.send(new CreateImageCommand({ InstanceId: stranger, Name: 'someone-elses-image', NoReboot: true }));
+    const imageOf = async (id: string) => (await world.sandbox.control.resources()).images.find((i) => i.id === id);
+    await until('the stranger\'s image to fail', async () => ((await imageOf(strangeImage!))?.state === 'failed' ? true : undefined));
+
+    try {
+      // The deploy's undo cannot deregister its image (the permission is missing): the image stays, available.
+      await world.sandbox.control.fail({ action: 'ec2:DeregisterImage', code: 'UnauthorizedOperation', status: 403, next: 50 });
+      let output: any;
+      try {
+        output = failed(await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.0', spec })));
+      } finally {
+        await world.sandbox.control.clearFaults();
+      }
+      const name = imageNameFor(APP, '1.0.0', output.runId);
+      expect(output.compensation).toEqual(['ok: terminate the new fleet in us-east-1', expect.stringMatching(new RegExp(`^FAILED: deregister image ${name} in us-east-1: .*UnauthorizedOperation`))]);
+      const image = (await world.sandbox.control.resources()).images.find((i) => i.name === name)!;
+      expect({ state: image.state, deregistered: image.deregistered }).toEqual({ state: 'available', deregistered: false });
+      // The nothing-left helper sees all three: the deploy's image by its tags, the strangers from the full resource list.
+      expect(await leftovers(world, env)).toEqual({
+        ...NOTHING_LEFT,
+        images: [image.id],
+        untagged: [`image ${strangeImage} (us-east-1, failed, someone-elses-image)`, `instance ${stranger} (us-east-1, stopped)`],
+      });
+
+      const report = await reap(world, world.spec(), '--now', new Date(Date.now() + 48 * HOUR).toISOString());
+      expect(report.removed.map((r: any) => `${r.kind} ${r.id} ${r.reason}`)).toEqual([
+        `image ${image.id} made by a deploy that did not succeed: deploy/${APP}/${env} run ${output.runId} is FAILED`,
+      ]);
+      expect((await imageOf(image.id))?.deregistered).toBe(true);
+      // Neither stranger was touched.
+      expect([await stateOf(stranger), (await imageOf(strangeImage!))?.deregistered]).toEqual(['stopped', false]);
+    } finally {
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [stranger] })).catch(() => undefined);
+      await ec2.send(new DeregisterImageCommand({ ImageId: strangeImage })).catch(() => undefined);
+    }
+    await until('the stranger to be terminated', async () => ((await stateOf(stranger)) === 'terminated' ? true : undefined));
+    expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
+  });
+
   it('rejects a bad --now before starting anything', async () => {
     const run = await world.cli(['reap', '--spec', world.spec(), '--now', 'tomorrow', '--json', '--task-queue', world.taskQueue]);
     expect(run.code).toBe(2);
     expect(JSON.parse(run.stdout).problems).toEqual([{ path: '--now', message: '"tomorrow" is not an ISO time (e.g. 2030-01-01T00:00:00Z)' }]);
+  });
+});
+
+describe('the reaper and images left pending', () => {
+  let world: DeployWorld;
+  beforeAll(async () => {
+    // An image stays pending for ten minutes: what a bake killed mid-CreateImage leaves behind.
+    world = await startDeployWorld({ profile: 'fast', timings: { imageCreateMs: 600_000 } });
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('deregisters an image left pending by a run that is over, and spares one whose run still runs', async () => {
+    const env = world.uniqueEnv('pending');
+    const ec2 = world.aws.ec2('us-east-1');
+    const idle = `${world.taskQueue}-idle`;
+    const crashed = await world.client.workflow.start('fullyImmutableDeploy', { taskQueue: idle, workflowId: `deploy/${APP}/${env}-crashed`, args: [] });
+    await crashed.terminate('the worker crashed for good');
+    const running = await world.client.workflow.start('fullyImmutableDeploy', { taskQueue: idle, workflowId: `deploy/${APP}/${env}-running`, args: [] });
+    const builder = (await ec2.send(new RunInstancesCommand({ ImageId: BASE_IMAGE_IDS['us-east-1'], MinCount: 1, MaxCount: 1 }))).Instances![0].InstanceId!;
+    await until('the builder to run', async () => ((await world.sandbox.control.resources()).instances.find((i) => i.id === builder)?.state === 'running' ? true : undefined));
+    const bake = async (workflowId: string, runId: string) =>
+      (
+        await ec2.send(
+          new CreateImageCommand({
+            InstanceId: builder, Name: imageNameFor(APP, '0.0.1', runId), NoReboot: true,
+            TagSpecifications: [{
+              ResourceType: 'image',
+              Tags: [
+                { Key: 'hybrid-deploy:app', Value: APP }, { Key: 'hybrid-deploy:env', Value: env }, { Key: 'hybrid-deploy:version', Value: '0.0.1' },
+                { Key: 'hybrid-deploy:workflow-id', Value: workflowId }, { Key: 'hybrid-deploy:run-id', Value: runId }, { Key: 'hybrid-deploy:role', Value: 'image' },
+              ],
+            }],
+          }),
+        )
+      ).ImageId!;
+    const abandoned = await bake(crashed.workflowId, crashed.firstExecutionRunId);
+    const underWay = await bake(running.workflowId, running.firstExecutionRunId);
+    try {
+      const report = await reap(world, world.spec());
+      expect(report.removed.map((r: any) => `${r.kind} ${r.id} ${r.reason}`)).toEqual([
+        `image ${abandoned} left pending: its deploy ${crashed.workflowId} run ${crashed.firstExecutionRunId} is TERMINATED`,
+      ]);
+      const images = (await world.sandbox.control.resources()).images;
+      expect([abandoned, underWay].map((id) => { const i = images.find((x) => x.id === id)!; return `${i.state} deregistered=${i.deregistered}`; })).toEqual([
+        'pending deregistered=true',
+        'pending deregistered=false',
+      ]);
+    } finally {
+      await running.terminate('test over').catch(() => undefined);
+      await ec2.send(new DeregisterImageCommand({ ImageId: underWay })).catch(() => undefined);
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [builder] })).catch(() => undefined);
+    }
   });
 });

@@ -10,6 +10,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { stringify as toYaml } from 'yaml';
 import { buildExampleArtifact, readExampleSpec } from '../../examples/example-app';
 import {
+  AMAZON_OWNER_ID,
   DEFAULT_SANDBOX_CONFIG,
   startSandbox,
   type ProfileName,
@@ -240,7 +241,7 @@ export function deployArgs(
 }
 
 /** What {@link leftovers} says when an env owns nothing at all. */
-export const NOTHING_LEFT: Leftovers = { instances: [], images: [], snapshots: [], commands: [], workflows: [] };
+export const NOTHING_LEFT: Leftovers = { instances: [], images: [], snapshots: [], commands: [], untagged: [], workflows: [] };
 
 /** What a deploy left in the world for one env (see {@link leftovers}). */
 export interface Leftovers {
@@ -252,6 +253,14 @@ export interface Leftovers {
   snapshots: string[];
   /** Ids of SSM commands to the env's instances still pending, delayed or running. */
   commands: string[];
+  /**
+   * Whatever is alive in the sandbox that no env's tag accounts for, read from its full resource
+   * list (as the durability audit reads it): instances not terminated, images not deregistered and
+   * snapshots not deleted (the base images' aside) that carry no `hybrid-deploy:env` tag, and
+   * target registrations of anything but a tagged instance. A leak that lost its tags shows here,
+   * whichever env made it.
+   */
+  untagged: string[];
   /** The env's deploy workflow, if it is still running: `<workflowId> <runId>`. */
   workflows: string[];
 }
@@ -260,13 +269,17 @@ export interface Leftovers {
  * Everything still alive for an env: non-terminated instances and non-deregistered images tagged
  * `hybrid-deploy:env=<env>` (an image copy is also found by the name of a tagged image, in case
  * its tags never landed), their snapshots, SSM commands still pending or running on its
- * instances, and the env's deploy workflow if it is running. Ids are sorted.
+ * instances, everything alive that no env's tag accounts for, and the env's deploy workflow if it
+ * is running. Ids are sorted.
  */
-export async function leftovers(world: DeployWorld, env: string, app = 'example-app'): Promise<Leftovers> {
-  const { instances, images, snapshots, commands } = await world.sandbox.control.resources();
+export async function leftovers(world: Pick<DeployWorld, 'sandbox' | 'client'>, env: string, app = 'example-app'): Promise<Leftovers> {
+  const { instances, images, snapshots, commands, targetGroups } = await world.sandbox.control.resources();
   const ours = (tags: Record<string, string> | undefined) => tags?.['hybrid-deploy:env'] === env;
+  const tagged = (tags: Record<string, string> | undefined) => tags?.['hybrid-deploy:env'] !== undefined;
   const names = new Set(images.filter((i) => ours(i.tags)).map((i) => i.name));
   const envInstances = new Set(instances.filter((i) => ours(i.tags)).map((i) => i.id));
+  const taggedNames = new Set(images.filter((i) => tagged(i.tags)).map((i) => i.name));
+  const taggedInstances = new Set(instances.filter((i) => tagged(i.tags)).map((i) => i.id));
   const workflows: string[] = [];
   try {
     const description = await world.client.workflow.getHandle(`deploy/${app}/${env}`).describe();
@@ -274,6 +287,14 @@ export async function leftovers(world: DeployWorld, env: string, app = 'example-
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
+  const untagged = [
+    ...instances.filter((i) => !tagged(i.tags) && i.state !== 'terminated').map((i) => `instance ${i.id} (${i.region}, ${i.state})`),
+    ...images
+      .filter((i) => !tagged(i.tags) && !taggedNames.has(i.name) && !i.deregistered && i.ownerId !== AMAZON_OWNER_ID)
+      .map((i) => `image ${i.id} (${i.region}, ${i.state}, ${i.name})`),
+    ...snapshots.filter((s) => !tagged(s.tags) && !s.deleted && s.ownerId !== AMAZON_OWNER_ID).map((s) => `snapshot ${s.id} (${s.region}, ${s.description})`),
+    ...targetGroups.flatMap((g) => g.registrations.filter((r) => !taggedInstances.has(r.targetId)).map((r) => `target ${r.targetId} (${g.region} ${g.name}, ${r.state})`)),
+  ];
   return {
     instances: instances.filter((i) => ours(i.tags) && i.state !== 'terminated').map((i) => i.id).sort(),
     images: images.filter((i) => (ours(i.tags) || names.has(i.name)) && !i.deregistered).map((i) => i.id).sort(),
@@ -282,6 +303,7 @@ export async function leftovers(world: DeployWorld, env: string, app = 'example-
       .filter((c) => c.invocations.some((v) => envInstances.has(v.instanceId) && ['Pending', 'Delayed', 'InProgress', 'Cancelling'].includes(v.status)))
       .map((c) => c.id)
       .sort(),
+    untagged: untagged.sort(),
     workflows,
   };
 }
