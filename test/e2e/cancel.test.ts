@@ -7,7 +7,7 @@ import { pollTraffic, type TrafficReport } from '../helpers/traffic';
 const REGIONS = ['us-east-1', 'us-west-2'];
 const APP = 'example-app';
 
-/** The activities a workflow is running right now (from Temporal's describe, not from guessing at time). */
+/** The activities a running workflow is running right now (from Temporal's describe, not from guessing at time); none once it closed. */
 async function pendingActivities(client: Client, workflowId: string): Promise<string[]> {
   try {
     const description = await client.workflow.getHandle(workflowId).describe();
@@ -16,6 +16,44 @@ async function pendingActivities(client: Client, workflowId: string): Promise<st
   } catch {
     return [];
   }
+}
+
+/**
+ * The activity events of a closed workflow, from its history, in the order they happened:
+ * `bakeAmi scheduled`, `bakeAmi canceled`, `deregisterImage scheduled`… (closings are
+ * `completed`, `failed`, `timed out` or `canceled`).
+ */
+async function activityTimeline(client: Client, workflowId: string): Promise<string[]> {
+  const handle = client.workflow.getHandle(workflowId);
+  expect((await handle.describe()).status.name).not.toBe('RUNNING');
+  const types = new Map<string, string>();
+  const timeline: string[] = [];
+  for (const event of (await handle.fetchHistory()).events ?? []) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      types.set(String(event.eventId), scheduled.activityType?.name ?? '?');
+      timeline.push(`${scheduled.activityType?.name} scheduled`);
+    }
+    const closes = {
+      completed: event.activityTaskCompletedEventAttributes,
+      failed: event.activityTaskFailedEventAttributes,
+      'timed out': event.activityTaskTimedOutEventAttributes,
+      canceled: event.activityTaskCanceledEventAttributes,
+    };
+    for (const [how, close] of Object.entries(closes)) if (close) timeline.push(`${types.get(String(close.scheduledEventId))} ${how}`);
+  }
+  return timeline;
+}
+
+/** Activities a closed workflow scheduled that never closed: still running when it ended (a cancellation it did not wait for). */
+async function neverClosed(client: Client, workflowId: string): Promise<string[]> {
+  const open: string[] = [];
+  for (const entry of await activityTimeline(client, workflowId)) {
+    const [type, how] = entry.split(' ');
+    if (how === 'scheduled') open.push(type);
+    else open.splice(open.indexOf(type), 1);
+  }
+  return open;
 }
 
 /** The `status` query of a running workflow, or undefined while it cannot answer. */
@@ -75,7 +113,12 @@ describe('cancelling a deploy through the CLI', () => {
       expect(instances.filter((i) => i.tags['hybrid-deploy:env'] === env).map((i) => `${i.tags['hybrid-deploy:role']} ${i.state}`)).toEqual(['builder terminated']);
       expect(images.filter((i) => i.tags['hybrid-deploy:env'] === env).map((i) => `${i.state} deregistered=${i.deregistered}`)).toEqual(['pending deregistered=true']);
       expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
-      expect(await pendingActivities(world.client, workflowId)).toEqual([]);
+      // The bake was cancelled and had ended before the first undo step was scheduled; nothing was left running.
+      const timeline = await activityTimeline(world.client, workflowId);
+      expect(timeline.slice(timeline.indexOf('bakeAmi scheduled'))).toEqual([
+        'bakeAmi scheduled', 'bakeAmi canceled', 'deregisterImage scheduled', 'deregisterImage completed', 'terminateInstances scheduled', 'terminateInstances completed',
+      ]);
+      expect(await neverClosed(world.client, workflowId)).toEqual([]);
     });
   });
 
@@ -150,6 +193,10 @@ describe('cancelling a deploy through the CLI', () => {
         const description = await world.client.workflow.getHandle(`${workflowId}/${region}`).describe();
         expect(description.status.name).toBe('CANCELLED');
       }
+      // No activity was left running when the deploy and its children closed.
+      for (const id of [workflowId, ...REGIONS.map((r) => `${workflowId}/${r}`)]) {
+        expect(await neverClosed(world.client, id)).toEqual([]);
+      }
     });
 
     it('cancel an immutable deploy while it shifts traffic: the old fleet is put back, the new one and its images removed, no request fails', async () => {
@@ -175,6 +222,7 @@ describe('cancelling a deploy through the CLI', () => {
       const launched = (await world.sandbox.control.resources()).instances.filter((i) => i.tags['hybrid-deploy:run-id'] === output.runId);
       expect(launched.map((i) => i.state)).toEqual(launched.map(() => 'terminated'));
       expect(launched).toHaveLength(5);
+      expect(await neverClosed(world.client, workflowId)).toEqual([]);
       await expectOldFleetServing();
     });
 
@@ -193,6 +241,7 @@ describe('cancelling a deploy through the CLI', () => {
       const launched = (await world.sandbox.control.resources()).instances.filter((i) => i.tags['hybrid-deploy:run-id'] === output.runId);
       expect(launched.length).toBeGreaterThan(0);
       expect(launched.map((i) => i.state)).toEqual(launched.map(() => 'terminated'));
+      expect(await neverClosed(world.client, workflowId)).toEqual([]);
       await expectOldFleetServing();
     });
 
