@@ -1,5 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { pollTraffic, type TrafficReport } from '../helpers/traffic';
 import { deployArgs, startDeployWorld, type DeployWorld } from '../helpers/deploy-world';
+import { runOnInstances } from '../helpers/instance-commands';
+import { until, versionsRunning } from '../helpers/outcomes';
 
 const REGIONS = ['us-east-1', 'us-west-2'];
 
@@ -7,6 +13,8 @@ describe('the three procedures from one toolset, end to end through the CLI', ()
   let world: DeployWorld;
   const env = 'prod';
   const traffic: Record<string, TrafficReport[]> = {};
+  /** The image of each region the immutable v1 deploy made (its result). */
+  let v1Images: Record<string, string>;
 
   beforeAll(async () => {
     world = await startDeployWorld({ profile: 'fast' });
@@ -48,6 +56,8 @@ describe('the three procedures from one toolset, end to end through the CLI', ()
     const run = await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.0' }));
     expect({ code: run.code, err: run.code ? run.stdout + run.stderr : '' }).toEqual({ code: 0, err: '' });
     for (const region of REGIONS) expect(await world.servedVersion(region)).toBe('1.0.0');
+    v1Images = Object.fromEntries(JSON.parse(run.stdout).result.regions.map((r: { region: string; imageId: string }) => [r.region, r.imageId]));
+    expect(Object.keys(v1Images).sort()).toEqual(REGIONS);
   });
 
   it('partial v2 launches from the catalog image, places v2, and never drops a request', async () => {
@@ -64,8 +74,9 @@ describe('the three procedures from one toolset, end to end through the CLI', ()
     const terminated = (await world.sandbox.control.resources()).instances.filter((i) => before.flat().some((b) => b.id === i.id));
     expect(terminated.map((i) => i.state)).toEqual(before.flat().map(() => 'terminated'));
     expect(after.map((f) => f.length)).toEqual([2, 2]);
-    // Launched from the immutable deploy's image: the catalog's newest.
-    expect(new Set(after.flat().map((i) => i.imageId)).size).toBe(2);
+    // Launched from the immutable deploy's image in each region: the catalog's newest.
+    expect(after.map((fleet, i) => fleet.map((instance) => `${REGIONS[i]} ${instance.imageId}`))).toEqual(REGIONS.map((region) => [`${region} ${v1Images[region]}`, `${region} ${v1Images[region]}`]));
+    expect(JSON.parse(run.stdout).result.regions.map((r: { region: string; imageId: string }) => `${r.region} ${r.imageId}`)).toEqual(REGIONS.map((region) => `${region} ${v1Images[region]}`));
   });
 
   it('mutable v3 hotfixes the running fleet in rolling batches with no failed request', async () => {
@@ -73,10 +84,15 @@ describe('the three procedures from one toolset, end to end through the CLI', ()
     const { run, reports } = await deployWhilePolling('mutable', '3.0.0', ['--batch-size', '1', '--min-healthy', '1']);
     expect({ code: run.code, err: run.code ? run.stdout + run.stderr : '' }).toEqual({ code: 0, err: '' });
     for (const region of REGIONS) expect(await world.servedVersion(region)).toBe('3.0.0');
-    for (const report of reports) expect({ failures: report.failures, samples: report.samples }).toEqual({ failures: 0, samples: [] });
+    for (const report of reports) {
+      expect({ failures: report.failures, samples: report.samples }).toEqual({ failures: 0, samples: [] });
+      expect(report.requests).toBeGreaterThan(10);
+      expect(Object.keys(report.versions).sort()).toEqual(['2.0.0', '3.0.0']);
+    }
     const after = (await Promise.all(REGIONS.map(fleetOf))).flat();
-    // The same instances, now tagged with the version they run.
+    // The same instances, each running the new version and tagged so.
     expect(after.map((i) => i.id).sort()).toEqual(before);
+    expect(await versionsRunning(after)).toEqual(after.map(() => '3.0.0'));
     expect(after.map((i) => i.tags['hybrid-deploy:version'])).toEqual(after.map(() => '3.0.0'));
   });
 
@@ -89,32 +105,55 @@ describe('the three procedures from one toolset, end to end through the CLI', ()
     for (const region of REGIONS) expect(await world.servedVersion(region)).toBe('3.0.0');
   });
 
-  it('a mutable deploy whose second batch fails rolls the first batch back: every instance ends on the previous version', async () => {
+  it('a mutable deploy that fails in one region after the other finished rolls both back: the finished one by its /rollback child, with no failed request', async () => {
     const fleet = (await fleetOf('us-east-1')).sort((a, b) => a.id.localeCompare(b.id));
-    // The second batch (instances are taken in id order) refuses the post-deploy task.
+    // us-east-1's second batch (instances are taken in id order) refuses its post-deploy task, but
+    // only once the test opens the gate: by then us-west-2 has finished and serves 4.0.0.
     const marker = '/opt/example-app/shared/refuse-post-deploy';
-    const spec = world.spec((s) => (s.postDeploy = [`test ! -e ${marker}`]));
-    await world.cli(['status', 'example-app', env]);
-    const { SSMClient, SendCommandCommand } = await import('@aws-sdk/client-ssm');
+    const gates = mkdtempSync(join(tmpdir(), 'hd-gate-'));
+    const gate = join(gates, 'open');
+    const spec = world.spec((s) => (s.postDeploy = [`[ ! -e ${marker} ] || { until [ -e ${gate} ]; do sleep 0.1; done; echo "refusing on purpose" >&2; exit 1; }`]));
     const ssm = new SSMClient(world.sandbox.clientConfig('us-east-1'));
-    await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [fleet[1].id], Parameters: { commands: [`touch ${marker}`] } }));
-    await new Promise((r) => setTimeout(r, 1_000));
+    try {
+      await runOnInstances(ssm, [fleet[1].id], `touch ${marker}`);
+      const workflowId = `deploy/example-app/${env}`;
+      const pollers = REGIONS.map((region) => pollTraffic(world.sandbox.loadBalancers[region]['example-web'], { intervalMs: 20 }));
+      const deploy = world.cli(deployArgs(world, { procedure: 'mutable', env, version: '4.0.0', spec, extra: ['--batch-size', '1', '--min-healthy', '1'] }));
+      await until('us-west-2 to finish its rollout and serve 4.0.0', async () => {
+        const child = await world.client.workflow.getHandle(`${workflowId}/us-west-2`).describe().catch(() => undefined);
+        return child?.status.name === 'COMPLETED' && (await world.servedVersion('us-west-2')) === '4.0.0' ? true : undefined;
+      });
+      writeFileSync(gate, '');
+      const run = await deploy;
+      const reports = await Promise.all(pollers.map((p) => p.stop()));
+      traffic['mutable 4.0.0 (rolled back)'] = reports;
 
-    const { run, reports } = await deployWhilePolling('mutable', '4.0.0', ['--batch-size', '1', '--min-healthy', '1'], spec);
-    expect(run.code).toBe(1);
-    const output = JSON.parse(run.stdout);
-    expect(output.error).toMatch(/post-deploy 4\.0\.0.*failed/);
-    for (const region of REGIONS) expect(await world.servedVersion(region)).toBe('3.0.0');
-    for (const report of reports) expect({ failures: report.failures, samples: report.samples }).toEqual({ failures: 0, samples: [] });
-    const after = (await Promise.all(REGIONS.map(fleetOf))).flat();
-    expect(after).toHaveLength(4);
-    expect(after.map((i) => i.tags['hybrid-deploy:version'])).toEqual(after.map(() => '3.0.0'));
-    // Each instance really runs 3.0.0 again, not just tagged so.
-    for (const instance of after) {
-      const health = (await (await fetch(`http://${instance.privateIp}:8080/health`)).json()) as { version: string };
-      expect(health.version).toBe('3.0.0');
+      expect(run.code).toBe(1);
+      const output = JSON.parse(run.stdout);
+      expect(output.error).toMatch(/post-deploy 4\.0\.0.*failed/);
+      // us-east-1 rolled its own batch back as its rolling sync failed; us-west-2, already done, by the undo step its success registered.
+      expect(output.compensation).toEqual(['ok: roll back us-west-2']);
+      const rollback = await world.client.workflow.getHandle(`${workflowId}/us-west-2/rollback`).describe();
+      expect({ status: rollback.status.name, parent: rollback.parentExecution?.runId }).toEqual({ status: 'COMPLETED', parent: output.runId });
+      expect((await world.client.workflow.getHandle(`${workflowId}/us-east-1`).describe()).status.name).toBe('FAILED');
+
+      // Throughout: no failed request; us-west-2 served the new version before going back; both serve 3.0.0 now.
+      for (const report of reports) {
+        expect({ failures: report.failures, samples: report.samples }).toEqual({ failures: 0, samples: [] });
+        expect(report.requests).toBeGreaterThan(10);
+      }
+      expect(Object.keys(reports[1].versions).sort()).toEqual(['3.0.0', '4.0.0']);
+      for (const region of REGIONS) expect(await world.servedVersion(region)).toBe('3.0.0');
+      const after = (await Promise.all(REGIONS.map(fleetOf))).flat();
+      expect(after).toHaveLength(4);
+      // Each instance really runs 3.0.0 again, not just tagged so.
+      expect(await versionsRunning(after)).toEqual(after.map(() => '3.0.0'));
+      expect(after.map((i) => i.tags['hybrid-deploy:version'])).toEqual(after.map(() => '3.0.0'));
+    } finally {
+      writeFileSync(gate, '');
+      ssm.destroy();
+      rmSync(gates, { recursive: true, force: true });
     }
-    ssm.destroy();
   });
 
   it('an immutable deploy over the live fleet never drops a request', async () => {
@@ -123,6 +162,7 @@ describe('the three procedures from one toolset, end to end through the CLI', ()
     for (const region of REGIONS) expect(await world.servedVersion(region)).toBe('5.0.0');
     for (const report of reports) {
       expect({ failures: report.failures, samples: report.samples }).toEqual({ failures: 0, samples: [] });
+      expect(report.requests).toBeGreaterThan(10);
       expect(Object.keys(report.versions).sort()).toEqual(['3.0.0', '5.0.0']);
     }
   });
