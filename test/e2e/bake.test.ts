@@ -1,7 +1,36 @@
-import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
 import { DeployApp, DeployEnv, DeployProcedure } from '../../src/contracts';
 import { deployArgs, startDeployWorld, type DeployWorld } from '../helpers/deploy-world';
 import { until } from '../helpers/outcomes';
+
+/** A time's hour and minute as the clock on the wall of `timeZone` shows them (`03:00`). */
+function wallClock(time: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(time);
+}
+
+/** 03:00 UTC of the day `daysAgo` days before today: a night of a `0 3 * * *` schedule. */
+function nightOf(daysAgo: number): Date {
+  return new Date(Date.parse(`${new Date().toISOString().slice(0, 10)}T03:00:00Z`) - daysAgo * 24 * 3_600_000);
+}
+
+/**
+ * Has the schedule start the runs of the given past nights now, as it starts a scheduled run:
+ * under its own overlap policy (a backfill with none given). A run triggered by hand is started
+ * "allow all" instead, which Temporal neither checks for overlap nor watches for pause-on-failure.
+ */
+async function runNights(handle: ScheduleHandle, nights: Date[]): Promise<void> {
+  await handle.backfill({ start: new Date(nights[0].getTime() - 60_000), end: new Date(nights[nights.length - 1].getTime() + 60_000) });
+}
+
+/** The wall-clock times (in the schedule's own zone and in UTC) of a schedule's next runs. */
+function nextRunsOf(description: ScheduleDescription, timeZone: string): { local: string[]; utc: string[] } {
+  const times = description.info.nextActionTimes;
+  expect(times.length).toBeGreaterThan(0);
+  return { local: [...new Set(times.map((t) => wallClock(t, timeZone)))], utc: [...new Set(times.map((t) => wallClock(t, 'UTC')))] };
+}
 
 describe('the nightly bake: the bake and the copies alone, now or on a Temporal Schedule', () => {
   let world: DeployWorld;
@@ -14,11 +43,17 @@ describe('the nightly bake: the bake and the copies alone, now or on a Temporal 
     await world?.close();
   });
 
-  const bakeArgs = (env: string, version: string, extra: string[] = []) => {
+  const bakeArgs = (env: string, version: string, extra: string[] = [], spec = world.spec()) => {
     const { url, sha256 } = world.artifact(version);
     // Every bake here bakes (no image of an earlier test reused): the tests are about the bake.
-    return ['bake', '--spec', world.spec(), '--env', env, '--version', version, '--artifact', url, '--sha256', sha256, '--force-bake', '--json', ...extra, '--task-queue', world.taskQueue];
+    return ['bake', '--spec', spec, '--env', env, '--version', version, '--artifact', url, '--sha256', sha256, '--force-bake', '--json', ...extra, '--task-queue', world.taskQueue];
   };
+  /** Images of the env and version that are available, once there are `count` of them. */
+  const availableImages = (env: string, version: string, count: number) =>
+    until(`${count} available image(s) of ${env} ${version}`, async () => {
+      const images = (await imagesOf(env, version)).filter((i) => i.state === 'available');
+      return images.length >= count ? images : undefined;
+    }, 120);
   const imagesOf = async (env: string, version: string) =>
     (await world.sandbox.control.resources()).images.filter((i) => i.tags['hybrid-deploy:env'] === env && i.tags['hybrid-deploy:version'] === version && !i.deregistered);
 
@@ -121,7 +156,7 @@ describe('the nightly bake: the bake and the copies alone, now or on a Temporal 
     expect((await imagesOf(liveEnv, '7.0.1')).map((i) => i.id).sort()).toEqual(baked.map((i) => i.id).sort());
   });
 
-  it('creates a schedule with safe policies, updates it in place, and a triggered run bakes', async () => {
+  it('creates a schedule with safe policies, updates it in place (the new cron and release), and a triggered run bakes', async () => {
     const env = world.uniqueEnv('nightly');
     const created = await world.cli(bakeArgs(env, '8.0.0', ['--schedule', '0 3 * * *']));
     expect(created.code).toBe(0);
@@ -130,23 +165,90 @@ describe('the nightly bake: the bake and the copies alone, now or on a Temporal 
     expect(wasCreated).toBe(true);
     expect(nextRuns.length).toBeGreaterThan(0);
     expect(nextRuns[0]).toMatch(/T03:00:00/);
+    const handle = world.client.schedule.getHandle(scheduleId);
+    expect(nextRunsOf(await handle.describe(), 'UTC').utc).toEqual(['03:00']);
 
     const updated = await world.cli(bakeArgs(env, '8.0.1', ['--schedule', '30 2 * * *']));
-    expect(JSON.parse(updated.stdout).created).toBe(false);
-    const handle = world.client.schedule.getHandle(scheduleId);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ created: false, cron: '30 2 * * *', nextRuns: [expect.stringMatching(/T02:30:00/), expect.anything(), expect.anything()] });
     const description = await handle.describe();
+    // The schedule Temporal holds now runs at the new time, every night.
+    expect(nextRunsOf(description, 'UTC').utc).toEqual(['02:30']);
     expect(description.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(description.policies.pauseOnFailure).toBe(true);
     expect(description.policies.catchupWindow).toBe(3_600_000);
-    expect(description.spec.calendars?.length ?? 0).toBeGreaterThan(0);
 
     await handle.trigger();
-    let images: Awaited<ReturnType<typeof imagesOf>> = [];
-    for (let i = 0; i < 120 && images.filter((x) => x.state === 'available').length < 2; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      images = await imagesOf(env, '8.0.1');
+    const images = await availableImages(env, '8.0.1', 2);
+    expect(images.map((i) => i.region).sort()).toEqual(['us-east-1', 'us-west-2']);
+  });
+
+  it('runs a schedule at its hour in the --timezone given, not in UTC', async () => {
+    const env = world.uniqueEnv('tz');
+    const created = await world.cli(bakeArgs(env, '8.1.0', ['--schedule', '0 3 * * *', '--timezone', 'Asia/Kolkata']));
+    expect({ code: created.code, err: created.code ? created.stderr : '' }).toEqual({ code: 0, err: '' });
+    const { scheduleId, timezone } = JSON.parse(created.stdout);
+    schedules.push(scheduleId);
+    expect(timezone).toBe('Asia/Kolkata');
+    const description = await world.client.schedule.getHandle(scheduleId).describe();
+    expect(description.spec.timezone).toBe('Asia/Kolkata');
+    // 03:00 in Kolkata (UTC+05:30, no daylight saving) is 21:30 UTC the evening before.
+    expect(nextRunsOf(description, 'Asia/Kolkata')).toEqual({ local: ['03:00'], utc: ['21:30'] });
+  });
+
+  it('pauses itself after a bake that really failed, and updating it keeps it paused', async () => {
+    const env = world.uniqueEnv('pause');
+    // A base image that does not exist: the bake fails at its first step, having made nothing.
+    const failing = world.spec((s) => (s.baseImage = 'ami-0000000000000dead'));
+    const created = await world.cli(bakeArgs(env, '8.2.0', ['--schedule', '0 3 * * *'], failing));
+    expect(created.code).toBe(0);
+    const { scheduleId } = JSON.parse(created.stdout);
+    schedules.push(scheduleId);
+    const handle = world.client.schedule.getHandle(scheduleId);
+    expect((await handle.describe()).state.paused).toBe(false);
+
+    await runNights(handle, [nightOf(1)]);
+    const run = await until('last night\'s bake to close', async () => {
+      const action = (await handle.describe()).info.recentActions[0]?.action;
+      const description = action && (await world.client.workflow.getHandle(action.workflow.workflowId, action.workflow.firstExecutionRunId).describe());
+      return description && description.status.name !== 'RUNNING' ? description : undefined;
+    });
+    expect(run.status.name).toBe('FAILED');
+    await until('the schedule to pause itself', async () => ((await handle.describe()).state.paused ? true : undefined));
+
+    // The same command again (the cause not fixed): the schedule is updated and stays paused.
+    const again = await world.cli(bakeArgs(env, '8.2.1', ['--schedule', '0 4 * * *'], failing));
+    expect(JSON.parse(again.stdout).created).toBe(false);
+    const after = await handle.describe();
+    expect({ paused: after.state.paused, utc: nextRunsOf(after, 'UTC').utc }).toEqual({ paused: true, utc: ['04:00'] });
+    expect((await world.sandbox.control.resources()).instances.filter((i) => i.tags['hybrid-deploy:env'] === env)).toEqual([]);
+  });
+
+  it('skips a scheduled run while the previous bake still runs (two missed nights backfilled: one bake)', async () => {
+    const env = world.uniqueEnv('overlap');
+    const gates = mkdtempSync(join(tmpdir(), 'hd-gate-'));
+    const gate = join(gates, 'open');
+    try {
+      // The bake waits on the builder until the test opens the gate: it is surely still running at the second night.
+      const slow = world.spec((s) => (s.bake.commands = [...s.bake.commands, `until [ -e ${gate} ]; do sleep 0.1; done`]));
+      const created = await world.cli(bakeArgs(env, '8.3.0', ['--schedule', '0 3 * * *'], slow));
+      expect(created.code).toBe(0);
+      const { scheduleId } = JSON.parse(created.stdout);
+      schedules.push(scheduleId);
+      const handle = world.client.schedule.getHandle(scheduleId);
+      await runNights(handle, [nightOf(2), nightOf(1)]);
+      const skipped = await until('the second night to be skipped', async () => {
+        const { info } = await handle.describe();
+        return info.numActionsSkippedOverlap > 0 ? info : undefined;
+      });
+      expect({ skipped: skipped.numActionsSkippedOverlap, running: skipped.runningActions.length, taken: skipped.numActionsTaken }).toEqual({ skipped: 1, running: 1, taken: 1 });
+      writeFileSync(gate, '');
+      const images = await availableImages(env, '8.3.0', 2);
+      const makers = new Set(images.map((i) => i.tags['hybrid-deploy:workflow-id']));
+      expect([...makers]).toEqual([skipped.runningActions[0].workflow.workflowId]);
+    } finally {
+      writeFileSync(gate, '');
+      rmSync(gates, { recursive: true, force: true });
     }
-    expect(images.map((i) => i.state)).toEqual(['available', 'available']);
   });
 
   it('refuses a malformed schedule before creating anything', async () => {
