@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { Client, type Connection, WorkflowNotFoundError } from '@temporalio/client';
@@ -76,6 +76,12 @@ export interface DeployWorld {
    * tar.gz with its real sha256, so syncCode accepts it and only the smoke test can catch it.
    */
   brokenArtifact(version: string): { url: string; sha256: string };
+  /**
+   * Builds (once per label) an artifact of the example app with files changed or added (paths
+   * relative to the release, e.g. `bin/stop.sh`), tarred with its real sha256: a release that is
+   * wrong in one way only.
+   */
+  artifactWith(version: string, label: string, files: Record<string, string>): { url: string; sha256: string };
   /** How many times the CLI has asked for a Temporal connection (exec's `connect`). */
   readonly temporalConnects: number;
   /**
@@ -125,6 +131,21 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
   let envCounter = 0;
   let temporalConnects = 0;
   let specCounter = 0;
+  const artifactWith: DeployWorld['artifactWith'] = (version, label, files) => {
+    const key = `${label}/${version}`;
+    if (!artifacts.has(key)) {
+      const staging = join(work, `${label}-${version}`);
+      cpSync(join(ROOT, 'examples', 'app'), staging, { recursive: true });
+      writeFileSync(join(staging, 'VERSION'), `${version}\n`);
+      for (const [path, content] of Object.entries(files)) writeFileSync(join(staging, path), content, { mode: 0o755 });
+      mkdirSync(join(work, 'artifacts'), { recursive: true });
+      const file = join(work, 'artifacts', `example-app-${version}-${label}.tar.gz`);
+      execFileSync('tar', ['-C', staging, '-czf', file, ...readdirSync(staging).sort()]);
+      const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+      artifacts.set(key, { url: pathToFileURL(file).href, sha256 });
+    }
+    return artifacts.get(key)!;
+  };
 
   return {
     sandbox,
@@ -153,20 +174,9 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
       return artifacts.get(version)!;
     },
     brokenArtifact(version) {
-      const key = `broken/${version}`;
-      if (!artifacts.has(key)) {
-        const staging = join(work, `broken-${version}`);
-        cpSync(join(ROOT, 'examples', 'app'), staging, { recursive: true });
-        writeFileSync(join(staging, 'VERSION'), `${version}\n`);
-        writeFileSync(join(staging, 'FAIL_HEALTH'), 'this release fails its health check on purpose\n');
-        mkdirSync(join(work, 'artifacts'), { recursive: true });
-        const file = join(work, 'artifacts', `example-app-${version}-broken.tar.gz`);
-        execFileSync('tar', ['-C', staging, '-czf', file, 'server.js', 'VERSION', 'bin', 'FAIL_HEALTH']);
-        const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
-        artifacts.set(key, { url: pathToFileURL(file).href, sha256 });
-      }
-      return artifacts.get(key)!;
+      return artifactWith(version, 'broken', { FAIL_HEALTH: 'this release fails its health check on purpose\n' });
     },
+    artifactWith,
     get temporalConnects() {
       return temporalConnects;
     },
