@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -17,13 +17,18 @@ import { buildExampleArtifact, readExampleSpec } from '../examples/example-app';
  * Records the workflow histories that `test/workflows/replay.test.ts` replays against the current
  * workflow code (the determinism guard): real end-to-end runs — a Temporal dev server, the AWS
  * sandbox, the production worker, deploys through the CLI — of every procedure, succeeding,
- * failing and rolling back. One region, two instances: small files, every code path.
+ * failing and rolling back. Two groups: `one-region` (one region, two instances: small files,
+ * every step) and `two-regions` (what only several regions do: the copy to another region, a
+ * region's rollback child after another region failed).
  *
- *   npm run build && node dist/scripts/record-histories.js
+ *   npm run build && node dist/scripts/record-histories.js [one-region] [two-regions]
  *
- * Writes test/fixtures/histories/manifest.json (each history's workflow id) and <name>.json: the History message as protobufjs renders it
- * (`History.toObject` with longs, enums and bytes as strings; `History.fromObject` reads it back). Re-record only when a change to workflow code is *meant* to break old histories;
- * see test/fixtures/histories/README.md.
+ * Without a group name, every group is recorded. Writes <name>.json for each fixture of the groups
+ * recorded (the History message as protobufjs renders it: `History.toObject` with longs, enums and
+ * bytes as strings; `History.fromObject` reads it back) and updates their entries in
+ * test/fixtures/histories/manifest.json (each history's workflow id), keeping the others.
+ * Re-record only when a change to workflow code is *meant* to break old histories; see
+ * test/fixtures/histories/README.md.
  */
 const ROOT = packageRoot();
 const OUT = join(ROOT, 'test', 'fixtures', 'histories');
@@ -31,6 +36,15 @@ const APP = 'example-app';
 const ENV = 'fixtures';
 const REGION = 'us-east-1';
 const WORKFLOW_ID = `deploy/${APP}/${ENV}`;
+/** The two-region group's env: workflow ids of their own. */
+const ENV_2R = 'fixtures-2r';
+const WORKFLOW_ID_2R = `deploy/${APP}/${ENV_2R}`;
+
+/** The groups of recordings, each a line of deploys that builds on itself. */
+const GROUPS: Record<string, (client: Client, taskQueue: string, work: string) => Promise<Recording[]>> = {
+  'one-region': deployAll,
+  'two-regions': deployTwoRegions,
+};
 
 interface Recording {
   name: string;
@@ -39,6 +53,10 @@ interface Recording {
 }
 
 async function main(): Promise<void> {
+  const groups = process.argv.slice(2);
+  const unknown = groups.filter((g) => !Object.hasOwn(GROUPS, g));
+  if (unknown.length > 0) throw new Error(`no group ${unknown.join(', ')} (groups: ${Object.keys(GROUPS).join(', ')})`);
+  const selected = groups.length > 0 ? groups : Object.keys(GROUPS);
   process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
   const work = mkdtempSync(join(tmpdir(), 'hd-record-'));
@@ -51,11 +69,17 @@ async function main(): Promise<void> {
   const taskQueue = 'record-histories';
   try {
     const worker = await createDeployWorker({ connection: workerConnection, namespace: temporal.namespace, taskQueue, activityDeps: { clients: aws, pollIntervalMs: 100 } });
-    const recordings = await worker.runUntil(() => deployAll(client, taskQueue, work));
+    const recordings = await worker.runUntil(async () => {
+      const all: Recording[] = [];
+      for (const group of selected) all.push(...(await GROUPS[group](client, taskQueue, work)));
+      return all;
+    });
     mkdirSync(OUT, { recursive: true });
     // Replay needs each history's workflow id (child workflow ids derive from it); histories do not carry it.
-    const manifest = Object.fromEntries(recordings.map(({ name, workflowId }) => [name, { workflowId }]));
-    writeFileSync(join(OUT, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const manifestFile = join(OUT, 'manifest.json');
+    const kept = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, { workflowId: string }>) : {};
+    const manifest = { ...kept, ...Object.fromEntries(recordings.map(({ name, workflowId }) => [name, { workflowId }])) };
+    writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
     for (const { name, workflowId, runId } of recordings) {
       const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
       const file = join(OUT, `${name}.json`);
@@ -129,6 +153,63 @@ async function deployAll(client: Client, taskQueue: string, work: string): Promi
   await deploy('mutable-rollback', 'mutable', '5.0.0', 1, spec((s) => (s.postDeploy = [`test "$INSTANCE_ID" != "${fleet[1]}"`])), batches);
   await child('mutable-rollback.rolling-sync');
   await bake('nightly-bake-success', '6.0.0');
+  return recordings;
+}
+
+/**
+ * What only several regions do, in two regions of two instances: an immutable deploy (the bake,
+ * then the copy into the second region beside the first region's launch), and a mutable deploy
+ * where us-west-2 finishes and only then us-east-1's second batch fails, so us-east-1's rolling
+ * sync rolls back its own batch and the deploy starts us-west-2's rollback child.
+ */
+async function deployTwoRegions(client: Client, taskQueue: string, work: string): Promise<Recording[]> {
+  const recordings: Recording[] = [];
+  const gate = join(work, 'gate-open');
+  const spec = (change?: (s: Record<string, any>) => void) => {
+    const s = readExampleSpec();
+    s.timeouts.heartbeat = 5;
+    s.service.healthCheck.timeoutSeconds = 10;
+    change?.(s);
+    const file = join(work, `spec-2r-${recordings.length}.yaml`);
+    writeFileSync(file, toYaml(s));
+    return file;
+  };
+  const deploy = (procedure: string, version: string, specFile: string, extra: string[] = []) => {
+    const { url: artifact, sha256 } = buildExampleArtifact(version, join(work, 'artifacts'));
+    let stdout = '';
+    let stderr = '';
+    const code = exec(
+      ['deploy', '--procedure', procedure, '--spec', specFile, '--env', ENV_2R, '--version', version, '--artifact', artifact, '--sha256', sha256, '--wait', '--json', '--task-queue', taskQueue, ...extra],
+      { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: process.env, connect: async () => client },
+    );
+    return code.then((exitCode) => ({ exitCode, output: JSON.parse(stdout || '{}') as { runId: string; result?: { regions: { region: string; instanceIds: string[] }[] } }, stderr }));
+  };
+  const latestRun = async (workflowId: string) => (await client.workflow.getHandle(workflowId).describe()).runId;
+
+  const immutable = await deploy('immutable', '1.0.0', spec());
+  if (immutable.exitCode !== 0) throw new Error(`immutable-two-regions: exit ${immutable.exitCode}\n${immutable.stderr}`);
+  recordings.push({ name: 'immutable-two-regions', workflowId: WORKFLOW_ID_2R, runId: immutable.output.runId });
+
+  // us-east-1's second instance (a rollout takes them by id) refuses its post-deploy task once us-west-2 is done.
+  const east = [...immutable.output.result!.regions.find((r) => r.region === 'us-east-1')!.instanceIds].sort();
+  const refusing = spec((s) => (s.postDeploy = [`[ "$INSTANCE_ID" != "${east[1]}" ] || { until [ -e ${gate} ]; do sleep 0.1; done; echo "refusing on purpose" >&2; exit 1; }`]));
+  const mutable = deploy('mutable', '2.0.0', refusing, ['--batch-size', '1', '--min-healthy', '1']);
+  for (const deadline = Date.now() + 180_000; ; await new Promise((r) => setTimeout(r, 100))) {
+    const west = await client.workflow.getHandle(`${WORKFLOW_ID_2R}/us-west-2`).describe().catch(() => undefined);
+    if (west?.status.name === 'COMPLETED') break;
+    if (Date.now() > deadline) throw new Error(`us-west-2's rolling sync did not complete within 180 s (${west?.status.name ?? 'not started'})`);
+  }
+  writeFileSync(gate, '');
+  const rolledBack = await mutable;
+  if (rolledBack.exitCode !== 1) throw new Error(`mutable-two-regions-rollback: exit ${rolledBack.exitCode}, expected 1\n${rolledBack.stderr}`);
+  recordings.push({ name: 'mutable-two-regions-rollback', workflowId: WORKFLOW_ID_2R, runId: rolledBack.output.runId });
+  for (const [name, workflowId] of [
+    ['mutable-two-regions-rollback.rolling-sync-us-east-1', `${WORKFLOW_ID_2R}/us-east-1`],
+    ['mutable-two-regions-rollback.rolling-sync-us-west-2', `${WORKFLOW_ID_2R}/us-west-2`],
+    ['mutable-two-regions-rollback.rollback-us-west-2', `${WORKFLOW_ID_2R}/us-west-2/rollback`],
+  ]) {
+    recordings.push({ name, workflowId, runId: await latestRun(workflowId) });
+  }
   return recordings;
 }
 

@@ -13,7 +13,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 const DIR = join(__dirname, '..', 'fixtures', 'histories');
 const WORKFLOWS = require.resolve('../../src/workflows');
 
-/** Every procedure, succeeding and failing, and the mutable deploy's child workflow. */
+/** Every procedure, succeeding and failing, and the mutable deploy's child workflow; in one region, and what only two regions do. */
 const REQUIRED = [
   'immutable-success',
   'partial-success',
@@ -23,7 +23,21 @@ const REQUIRED = [
   'mutable-rollback',
   'mutable-rollback.rolling-sync',
   'nightly-bake-success',
+  'immutable-two-regions',
+  'mutable-two-regions-rollback',
+  'mutable-two-regions-rollback.rolling-sync-us-east-1',
+  'mutable-two-regions-rollback.rolling-sync-us-west-2',
+  'mutable-two-regions-rollback.rollback-us-west-2',
 ];
+
+/** The activity types a history scheduled, and the child workflows it started, in order. */
+function stepsOf(history: temporal.api.history.v1.IHistory): string[] {
+  return (history.events ?? []).flatMap((e) => {
+    const activity = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    const child = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+    return activity ? [activity] : child ? [`child ${child}`] : [];
+  });
+}
 
 /** A fixture, as a History message (protobufjs' object form, see the recording script). */
 function loadHistory(name: string): temporal.api.history.v1.History {
@@ -56,7 +70,24 @@ describe('replaying recorded workflow histories against the current workflow cod
       'mutable-success.rolling-sync': 'rollingSync',
       'partial-success': 'partiallyImmutableDeploy',
       'nightly-bake-success': 'nightlyBake',
+      'immutable-two-regions': 'fullyImmutableDeploy',
+      'mutable-two-regions-rollback': 'mutableDeploy',
+      'mutable-two-regions-rollback.rolling-sync-us-east-1': 'rollingSync',
+      'mutable-two-regions-rollback.rolling-sync-us-west-2': 'rollingSync',
+      'mutable-two-regions-rollback.rollback-us-west-2': 'rollingSync',
     });
+  });
+
+  it('has the steps only several regions take: the copy to another region, and a finished region\'s rollback child', () => {
+    const immutable = stepsOf(loadHistory('immutable-two-regions'));
+    expect(immutable.filter((s) => s === 'copyAmi')).toHaveLength(1);
+    expect(immutable.filter((s) => s === 'launchInstances')).toHaveLength(3);
+    const id = MANIFEST['mutable-two-regions-rollback'].workflowId;
+    expect(stepsOf(loadHistory('mutable-two-regions-rollback')).filter((s) => s.startsWith('child '))).toEqual([
+      `child ${id}/us-east-1`,
+      `child ${id}/us-west-2`,
+      `child ${id}/us-west-2/rollback`,
+    ]);
   });
 
   it('replays every fixture without a determinism violation', async () => {
