@@ -209,28 +209,39 @@ describe('debugging without orphans: keepBuilderOnFailure and the reaper, throug
     await ec2.send(new StopInstancesCommand({ InstanceIds: [stranger] }));
     await until('the stranger to stop', async () => ((await stateOf(stranger)) === 'stopped' ? true : undefined));
     await world.sandbox.control.failNextImage({ message: 'Client.InternalError: not ours' });
-    const { ImageId: strangeImage } = await ec2.send(new CreateImageCommand({ InstanceId: stranger, Name: 'someone-elses-image', NoReboot: true }));
+    // Right after `stopped`, EC2 may still refuse an image of the instance for a moment: ask until it takes it.
+    const strangeImage = await until('an image of the stopped stranger', () =>
+      ec2
+        .send(new CreateImageCommand({ InstanceId: stranger, Name: 'someone-elses-image', NoReboot: true }))
+        .then((r) => r.ImageId, (e: Error) => (e.name === 'InvalidParameterValue' ? undefined : Promise.reject(e))),
+    );
     const imageOf = async (id: string) => (await world.sandbox.control.resources()).images.find((i) => i.id === id);
-    await until('the stranger\'s image to fail', async () => ((await imageOf(strangeImage!))?.state === 'failed' ? true : undefined));
+    await until('the stranger\'s image to fail', async () => ((await imageOf(strangeImage))?.state === 'failed' ? true : undefined));
 
     try {
       // The deploy's undo cannot deregister its image (the permission is missing): the image stays, available.
       await world.sandbox.control.fail({ action: 'ec2:DeregisterImage', code: 'UnauthorizedOperation', status: 403, next: 50 });
       let output: any;
       try {
-        output = failed(await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.0', spec })));
+        output = failed(await world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.5', spec })));
       } finally {
         await world.sandbox.control.clearFaults();
       }
-      const name = imageNameFor(APP, '1.0.0', output.runId);
+      const name = imageNameFor(APP, '1.0.5', output.runId);
       expect(output.compensation).toEqual(['ok: terminate the new fleet in us-east-1', expect.stringMatching(new RegExp(`^FAILED: deregister image ${name} in us-east-1: .*UnauthorizedOperation`))]);
       const image = (await world.sandbox.control.resources()).images.find((i) => i.name === name)!;
       expect({ state: image.state, deregistered: image.deregistered }).toEqual({ state: 'available', deregistered: false });
-      // The nothing-left helper sees all three: the deploy's image by its tags, the strangers from the full resource list.
+      // The nothing-left helper sees them all: the deploy's image and snapshot by their tags, the strangers from the full resource list.
+      const strangeSnapshot = (await world.sandbox.control.resources()).snapshots.find((x) => x.description.includes(strangeImage))!;
       expect(await leftovers(world, env)).toEqual({
         ...NOTHING_LEFT,
         images: [image.id],
-        untagged: [`image ${strangeImage} (us-east-1, failed, someone-elses-image)`, `instance ${stranger} (us-east-1, stopped)`],
+        snapshots: image.snapshotIds,
+        untagged: [
+          `image ${strangeImage} (us-east-1, failed, someone-elses-image)`,
+          `instance ${stranger} (us-east-1, stopped)`,
+          `snapshot ${strangeSnapshot.id} (us-east-1, ${strangeSnapshot.description})`,
+        ],
       });
 
       const report = await reap(world, world.spec(), '--now', new Date(Date.now() + 48 * HOUR).toISOString());
@@ -239,10 +250,13 @@ describe('debugging without orphans: keepBuilderOnFailure and the reaper, throug
       ]);
       expect((await imageOf(image.id))?.deregistered).toBe(true);
       // Neither stranger was touched.
-      expect([await stateOf(stranger), (await imageOf(strangeImage!))?.deregistered]).toEqual(['stopped', false]);
+      expect([await stateOf(stranger), (await imageOf(strangeImage))?.deregistered]).toEqual(['stopped', false]);
     } finally {
       await ec2.send(new TerminateInstancesCommand({ InstanceIds: [stranger] })).catch(() => undefined);
       await ec2.send(new DeregisterImageCommand({ ImageId: strangeImage })).catch(() => undefined);
+      for (const snapshot of (await world.sandbox.control.resources()).snapshots.filter((x) => x.description.includes(strangeImage) && !x.deleted)) {
+        await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshot.id })).catch(() => undefined);
+      }
     }
     await until('the stranger to be terminated', async () => ((await stateOf(stranger)) === 'terminated' ? true : undefined));
     expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
