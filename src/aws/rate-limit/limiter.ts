@@ -54,9 +54,16 @@ export class RateLimiter {
   }
 
   /** Waits for the command's token (see {@link TokenBucket.take}); resolves with the ms waited. */
-  take(region: string, service: RateLimitedService, commandName: string, input?: Record<string, unknown>, signal?: AbortSignal): Promise<number> {
+  take(
+    region: string,
+    service: RateLimitedService,
+    commandName: string,
+    input?: Record<string, unknown>,
+    signal?: AbortSignal,
+    whileQueued?: () => () => void,
+  ): Promise<number> {
     const bucket = this.bucketFor(region, service, commandName, input);
-    return bucket ? bucket.take(signal) : Promise.resolve(0);
+    return bucket ? bucket.take(signal, whileQueued) : Promise.resolve(0);
   }
 
   /** Every bucket used so far, with its counters. */

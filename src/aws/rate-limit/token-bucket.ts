@@ -4,8 +4,8 @@
  */
 import type { BucketSpec } from './buckets';
 
-/** An error like the one `fetch` throws on abort, for a signal without a reason. */
-function abortError(signal: AbortSignal): unknown {
+/** The signal's reason, or an error like the one `fetch` throws on abort for a signal without one. */
+export function abortError(signal: AbortSignal): unknown {
   if (signal.reason !== undefined) return signal.reason;
   const error = new Error('The operation was aborted while waiting for a rate-limit token');
   error.name = 'AbortError';
@@ -18,6 +18,8 @@ interface Waiter {
   since: number;
   signal?: AbortSignal;
   onAbort?: () => void;
+  /** Ends what `whileQueued` started, once the waiter leaves the queue. */
+  stopWhileQueued?: () => void;
 }
 
 /** Counters of one bucket, for benchmarks and logs. */
@@ -88,8 +90,10 @@ export class TokenBucket {
   /**
    * Takes a token, waiting in line for it if needed. Resolves with the ms waited (0 when a token
    * was free); rejects with the signal's reason if `signal` aborts first (the token is not spent).
+   * `whileQueued` runs only when the caller has to wait (e.g. to keep heartbeating); the function
+   * it returns is called as the caller leaves the queue, served or aborted.
    */
-  take(signal?: AbortSignal): Promise<number> {
+  take(signal?: AbortSignal, whileQueued?: () => () => void): Promise<number> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.tryTake()) return Promise.resolve(0);
     return new Promise<number>((resolve, reject) => {
@@ -99,6 +103,7 @@ export class TokenBucket {
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
       this.queue.push(waiter);
+      waiter.stopWhileQueued = whileQueued?.();
       this.schedule();
     });
   }
@@ -122,6 +127,7 @@ export class TokenBucket {
       this.stats.waitMs += waited;
       this.stats.maxWaitMs = Math.max(this.stats.maxWaitMs, waited);
       if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.stopWhileQueued?.();
       waiter.resolve(waited);
     }
     this.schedule();
@@ -145,6 +151,7 @@ export class TokenBucket {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    waiter.stopWhileQueued?.();
     waiter.reject(abortError(waiter.signal!));
   }
 }
