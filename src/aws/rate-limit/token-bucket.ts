@@ -43,8 +43,7 @@ export interface BucketStats {
  * newcomers cannot starve an early waiter.
  */
 export class TokenBucket {
-  readonly capacity: number;
-  readonly refillPerSecond: number;
+  private size: BucketSpec;
   private tokens: number;
   private updatedAt: number;
   private readonly queue: Waiter[] = [];
@@ -56,10 +55,35 @@ export class TokenBucket {
     if (!(spec.capacity >= 1) || !(spec.refillPerSecond > 0)) {
       throw new RangeError(`A token bucket needs capacity >= 1 and refillPerSecond > 0 (got ${JSON.stringify(spec)})`);
     }
-    this.capacity = spec.capacity;
-    this.refillPerSecond = spec.refillPerSecond;
+    this.size = { capacity: spec.capacity, refillPerSecond: spec.refillPerSecond };
     this.tokens = spec.capacity;
     this.updatedAt = now();
+  }
+
+  /** The burst it allows. */
+  get capacity(): number {
+    return this.size.capacity;
+  }
+
+  /** Tokens added per second. */
+  get refillPerSecond(): number {
+    return this.size.refillPerSecond;
+  }
+
+  /**
+   * Changes the bucket's size (a worker's share of the fleet's budget changed). Tokens already in
+   * it stay, up to the new capacity; waiters keep their places, served at the new rate.
+   */
+  resize(spec: BucketSpec): void {
+    if (!(spec.capacity >= 1) || !(spec.refillPerSecond > 0)) throw new RangeError(`A token bucket needs capacity >= 1 and refillPerSecond > 0 (got ${JSON.stringify(spec)})`);
+    this.refill();
+    this.size = { capacity: spec.capacity, refillPerSecond: spec.refillPerSecond };
+    this.tokens = Math.min(this.tokens, spec.capacity);
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.schedule();
   }
 
   /** Tokens in the bucket now (fractional while refilling). */
