@@ -2,6 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+const HEARTBEAT = temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
+/** A failure that is (or was caused by) a heartbeat timeout. */
+function isHeartbeatTimeout(failure: temporal.api.failure.v1.IFailure | null | undefined): boolean {
+  for (let f = failure; f; f = f.cause) if (f.timeoutFailureInfo?.timeoutType === HEARTBEAT) return true;
+  return false;
+}
 
 /** Resident set size of a process in MB (from /proc), or undefined once it is gone. */
 export function rssMb(pid: number): number | undefined {
@@ -62,13 +70,13 @@ export async function historyCounts(client: Client, workflowId: string, runId?: 
     const failed = event.activityTaskFailedEventAttributes?.failure;
     if (failed && THROTTLING.has(failed.applicationFailureInfo?.type ?? '')) counts.throttlesSurfaced += 1;
     const timedOut = event.activityTaskTimedOutEventAttributes?.failure;
-    if (timedOut && String(timedOut.timeoutFailureInfo?.timeoutType ?? '').includes('HEARTBEAT')) counts.heartbeatTimeouts += 1;
+    if (isHeartbeatTimeout(timedOut)) counts.heartbeatTimeouts += 1;
     const attempt = event.activityTaskStartedEventAttributes?.attempt ?? 1;
     if (attempt > 1) counts.retries += attempt - 1;
     // A retried activity's earlier failures are not events: they show as its started event's attempt and last failure.
     const lastFailure = event.activityTaskStartedEventAttributes?.lastFailure;
     if (lastFailure && THROTTLING.has(lastFailure.applicationFailureInfo?.type ?? '')) counts.throttlesSurfaced += 1;
-    if (lastFailure && String(lastFailure.timeoutFailureInfo?.timeoutType ?? '').includes('HEARTBEAT')) counts.heartbeatTimeouts += 1;
+    if (isHeartbeatTimeout(lastFailure)) counts.heartbeatTimeouts += 1;
   }
   return counts;
 }
