@@ -1,4 +1,4 @@
-import { continueAsNew, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, getExternalWorkflowHandle, patched, workflowInfo } from '@temporalio/workflow';
 import type { BatchPlan, DeployRequest, FleetMember, UpdatedInstance } from '../contracts';
 import { runDeploy, type DeployRun } from './deploy-run/deploy-run';
 import { rolloutProgressSignal } from './messages';
@@ -65,8 +65,12 @@ async function reportProgress(run: DeployRun, input: RollingSyncInput, batchesDo
   run.region(input.region, { phase: 'syncing', batchesDone, batchesTotal: input.plan.batches, updated });
   const parent = workflowInfo().parent;
   if (!parent) return;
-  await getExternalWorkflowHandle(parent.workflowId, parent.runId)
+  const sent = getExternalWorkflowHandle(parent.workflowId, parent.runId)
     .signal(rolloutProgressSignal, { region: input.region, phase: 'syncing', batchesDone, batchesTotal: input.plan.batches, updated })
     // Progress is for people watching; losing one report must not fail the rollout.
     .catch(() => undefined);
+  // The next batch need not wait for the parent to have heard: awaiting the signal cost every
+  // batch a workflow-task round trip. Runs recorded before this change replay awaiting it.
+  if (patched('progress-signal-in-background')) return;
+  await sent;
 }

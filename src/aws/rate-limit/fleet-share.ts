@@ -11,7 +11,8 @@
  * of calls, a lookup one); per-region task queues still need a limiter per worker; a shared token
  * server would be one more stateful service to run. The cost of this one: a worker that joins is
  * counted by the others within `everyMs` (until then the fleet may briefly exceed the budget, by
- * at most the refill of that interval, which AWS's bucket capacity and the SDK's retries absorb),
+ * at most the refill of that interval, which AWS's bucket capacity and the SDK's retries absorb;
+ * a worker also recounts within its first seconds, so workers started together find each other fast),
  * and a worker that left is still counted for `STALE_POLLER_MS` (the fleet spends less, never more).
  */
 import { temporal } from '@temporalio/proto';
@@ -20,6 +21,9 @@ import type { RateLimiter } from './limiter';
 
 /** How often a worker recounts the fleet. */
 export const FLEET_RECOUNT_MS = 10_000;
+
+/** Recounts in a worker's first seconds, when workers started together must find each other before they spend much. */
+const STARTUP_RECOUNTS_MS = [500, 1_000, 2_000, 4_000];
 
 /**
  * A poller Temporal last heard from longer ago than this has left. Idle pollers long-poll for up
@@ -73,10 +77,13 @@ export function shareBudgetWithFleet(options: FleetShareOptions): () => void {
     }
   };
   void recount();
-  const timer = setInterval(() => void recount(), options.everyMs ?? FLEET_RECOUNT_MS);
+  const every = options.everyMs ?? FLEET_RECOUNT_MS;
+  const early = STARTUP_RECOUNTS_MS.filter((ms) => ms < every).map((ms) => setTimeout(() => void recount(), ms).unref());
+  const timer = setInterval(() => void recount(), every);
   timer.unref();
   return () => {
     stopped = true;
+    early.forEach(clearTimeout);
     clearInterval(timer);
   };
 }
