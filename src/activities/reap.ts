@@ -1,6 +1,5 @@
 import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { EXISTING_STATES, listInstances } from '../aws/list-instances';
-import { Context } from '@temporalio/activity';
 import { awsCall } from '../aws/errors';
 import { clientToken } from '../aws/client-token';
 import { deregisterWithSnapshots } from '../aws/images';
