@@ -8,6 +8,9 @@
 # holding the hex digest alone. Prints one JSON line on stdout, for scripts and tests:
 #   {"artifact":"file:///abs/path/example-app-<version>.tar.gz","sha256":"<hex>","version":"<version>"}
 #
+# EXAMPLE_APP_RUNTIME=perl builds the light runtime instead: server.pl and a RUNTIME file (bin/start.sh
+# then runs perl, a process of a few MB instead of node's tens), named example-app-<version>-perl.tar.gz.
+#
 # Deterministic: sorted entries, fixed mtime, owner and modes, and gzip without a name or
 # timestamp, so the same version always gives the same sha256. Needs GNU tar.
 set -eu
@@ -30,12 +33,24 @@ app_dir="$examples_dir/app"
 out_dir=${2:-"$examples_dir/dist"}
 mkdir -p "$out_dir"
 out_dir=$(cd "$out_dir" && pwd -P)
-name="example-app-$version.tar.gz"
+runtime=${EXAMPLE_APP_RUNTIME:-node}
+case "$runtime" in
+  node) name="example-app-$version.tar.gz" ;;
+  perl) name="example-app-$version-perl.tar.gz" ;;
+  *) echo "build-artifact: EXAMPLE_APP_RUNTIME must be node or perl, not '$runtime'" >&2; exit 2 ;;
+esac
 artifact="$out_dir/$name"
 
 staging=$(mktemp -d "${TMPDIR:-/tmp}/example-app-build.XXXXXX")
 trap 'rm -rf "$staging"' EXIT INT TERM
-cp "$app_dir/server.js" "$staging/server.js"
+if [ "$runtime" = perl ]; then
+  cp "$app_dir/server.pl" "$staging/server.pl"
+  printf 'perl\n' >"$staging/RUNTIME"
+  files="server.pl RUNTIME"
+else
+  cp "$app_dir/server.js" "$staging/server.js"
+  files="server.js"
+fi
 cp -R "$app_dir/bin" "$staging/bin"
 printf '%s\n' "$version" >"$staging/VERSION"
 # Modes independent of umask and of how the checkout kept executable bits.
@@ -47,7 +62,7 @@ tar -C "$staging" -cf - \
   --format=gnu \
   --mtime='2000-01-01 00:00:00Z' \
   --owner=0 --group=0 --numeric-owner \
-  server.js VERSION bin |
+  $files VERSION bin |
   gzip -n -9 >"$artifact.tmp"
 mv "$artifact.tmp" "$artifact"
 

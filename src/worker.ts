@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createAwsClients } from './aws/clients';
 import { DEFAULT_CONSISTENCY_WINDOW_MS } from './aws/consistency';
-import { rateLimitsFromEnv } from './aws/rate-limit';
+import { rateLimitsFromEnv, shareBudgetWithFleet } from './aws/rate-limit';
 import { DEFAULT_POLL_INTERVAL_MS } from './activities/deps';
 import { codecFromEnv } from './codec';
 import { createDeployWorker, DEFAULT_WORKFLOW_BUNDLE } from './deploy-worker';
@@ -35,10 +35,11 @@ async function main(): Promise<void> {
   const pollIntervalMs = Number(process.env.HYBRID_DEPLOY_POLL_INTERVAL_MS ?? DEFAULT_POLL_INTERVAL_MS);
   // How long AWS may take to show what it just created (eventual consistency); see aws/consistency.ts.
   const consistencyWindowMs = Number(process.env.HYBRID_DEPLOY_CONSISTENCY_WINDOW_MS ?? DEFAULT_CONSISTENCY_WINDOW_MS);
+  const taskQueue = process.env.HYBRID_DEPLOY_TASK_QUEUE ?? TASK_QUEUE;
   const worker = await createDeployWorker({
     connection,
     namespace,
-    taskQueue: process.env.HYBRID_DEPLOY_TASK_QUEUE ?? TASK_QUEUE,
+    taskQueue,
     activityDeps: { clients, pollIntervalMs, consistencyWindowMs },
     codec,
     workflowBundlePath,
@@ -48,10 +49,24 @@ async function main(): Promise<void> {
     version ? `Worker Deployment version ${version.deploymentName}:${version.buildId} (deploys pinned; make it current to receive new ones)` : 'Unversioned worker',
     { ...version },
   );
+  // AWS's budget is per account and region, not per worker: with n workers on the task queue,
+  // each takes 1/n of it (aws/rate-limit/fleet-share.ts).
+  const logger = Runtime.instance().logger;
+  const stopSharing = clients.rateLimiter
+    ? shareBudgetWithFleet({
+        connection,
+        namespace,
+        taskQueue,
+        limiter: clients.rateLimiter,
+        onChange: (workers) => logger.info(`AWS budget shared by ${workers} worker(s): this one takes 1/${workers}`, { workers }),
+        onError: (error) => logger.warn('Could not count the workers sharing the AWS budget; the share is unchanged', { error: String(error) }),
+      })
+    : undefined;
   // The SDK's worker handles SIGINT/SIGTERM itself (graceful shutdown); run() resolves when drained.
   try {
     await worker.run();
   } finally {
+    stopSharing?.();
     clients.destroy();
     await connection.close();
   }

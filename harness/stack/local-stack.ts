@@ -8,6 +8,8 @@ import { StackState } from './stack-state';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
 import { ensureCodecKeyFile } from './codec-keys';
 import { codecFromEnv } from '../../src/codec';
+import { untilWorkerPolls } from './worker-polls';
+import { TASK_QUEUE } from '../../src/task-queue';
 import { startCodecServer } from '../../src/codec/server';
 
 /** What the sandbox prints first: where it is and its load balancers' URLs. */
@@ -124,6 +126,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
     };
     startWorker();
+    // A deploy started before the worker polls sits in the queue until it does, and its first
+    // workflow task's wait shows in its timeline: the stack is ready once the worker takes work.
+    await untilWorkerPolls(temporal.address, TASK_QUEUE, `the worker to poll (see ${join(logDir, 'worker.log')})`);
     return { temporal, sandbox, env, logDir, recovered, track: (name, pid) => state.track(name, pid), stop: stopAll };
   } catch (error) {
     await stopAll();

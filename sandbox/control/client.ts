@@ -26,6 +26,11 @@ export class SandboxControl {
     return this.call('GET', '/calls');
   }
 
+  /** While EC2's buckets are on: per bucket (`RunInstances`, `describe`…), tokens taken and calls throttled since the last reset. */
+  bucketCalls(): Promise<{ taken: Record<string, number>; throttled: Record<string, number> }> {
+    return this.call('GET', '/calls/buckets');
+  }
+
   async resetCalls(): Promise<void> {
     await this.call('DELETE', '/calls');
   }

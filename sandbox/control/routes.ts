@@ -125,6 +125,8 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
         return reply(res, 200, { reset: true });
       case 'GET /_sandbox/calls':
         return reply(res, 200, state.faults.callCounts());
+      case 'GET /_sandbox/calls/buckets':
+        return reply(res, 200, state.faults.bucketCallCounts());
       case 'DELETE /_sandbox/calls':
         state.faults.resetCounts();
         return reply(res, 200, {});

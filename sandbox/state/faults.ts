@@ -127,6 +127,8 @@ export class Faults {
   /** Answers being held back, each released by {@link clear}. */
   private readonly held = new Set<() => void>();
   private shortages: ActiveShortage[] = [];
+  /** Per EC2 bucket (`RunInstances`, `describe`…), while the buckets are on: tokens taken, calls throttled. */
+  private readonly bucketCounts = { taken: new Map<string, number>(), throttled: new Map<string, number>() };
 
   /** `realism` sets what `clear()` comes back to: EC2's buckets on or off, the configured capacity shortages. */
   constructor(private readonly realism?: Pick<Realism, 'ec2Buckets' | 'insufficientCapacity'>) {
@@ -273,7 +275,7 @@ export class Faults {
     this.shortages = restart ? [] : this.shortages.filter((s) => s.fromConfig);
     if (restart) this.restoreConfigured();
     else this.useEc2Buckets(!!this.realism?.ec2Buckets);
-    if (!keepCounts) this.calls.clear();
+    if (!keepCounts) this.resetCounts();
   }
 
   private restoreConfigured(): void {
@@ -283,6 +285,13 @@ export class Faults {
 
   resetCounts(): void {
     this.calls.clear();
+    this.bucketCounts.taken.clear();
+    this.bucketCounts.throttled.clear();
+  }
+
+  /** Per EC2 bucket, since the last reset: tokens taken and calls throttled (benchmarks compute budgets from them). */
+  bucketCallCounts(): { taken: Record<string, number>; throttled: Record<string, number> } {
+    return { taken: Object.fromEntries(this.bucketCounts.taken), throttled: Object.fromEntries(this.bucketCounts.throttled) };
   }
 
   private takeToken(region: string, name: string): boolean {
@@ -294,6 +303,8 @@ export class Faults {
     bucket.tokens = Math.min(bucket.capacity, bucket.tokens + ((now - bucket.updatedAt) / 1000) * bucket.refillPerSecond);
     bucket.updatedAt = now;
     this.buckets.set(key, bucket);
+    const counts = bucket.tokens < 1 ? this.bucketCounts.throttled : this.bucketCounts.taken;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     return true;

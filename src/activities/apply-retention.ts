@@ -1,5 +1,4 @@
 import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
-import { Context } from '@temporalio/activity';
 import { bakedAt } from '../aws/catalog';
 import { awsCall } from '../aws/errors';
 import { deregisterWithSnapshots } from '../aws/images';
@@ -9,6 +8,7 @@ import { imagesInUse } from './image-usage';
 import { ownershipProver } from './ownership-proof';
 import { decideRetention, type RetentionCandidate } from './retention-policy';
 import { type ApplyRetentionInput, type ApplyRetentionOutput, type CatalogEntry, imageNameFor, Roles, TagKeys, tagValue } from '../contracts';
+import { heartbeat } from '../aws/heartbeat';
 
 const DAY_MS = 86_400_000;
 
@@ -56,13 +56,13 @@ export function createApplyRetention(deps: ActivityDeps) {
     }
     const decisions = decideRetention(candidates, input.policy, now);
     const entries = images.map((image): CatalogEntry => entryOf(image, input.region, now, decisions.get(image.ImageId!)));
-    Context.current().heartbeat({ listed: entries.length });
+    heartbeat({ listed: entries.length });
 
     const removed = entries.filter((e) => e.decision.action === 'remove');
     if (!input.dryRun) {
       for (const entry of removed) {
         await deregisterWithSnapshots(ec2, input.region, entry.imageId);
-        Context.current().heartbeat({ deregistered: entry.imageId });
+        heartbeat({ deregistered: entry.imageId });
       }
     }
     const sum = (list: CatalogEntry[]) => list.reduce((total, e) => total + e.sizeGiB, 0);

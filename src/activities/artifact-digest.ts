@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import type { ArtifactRef } from '../contracts';
+import { heartbeat } from '../aws/heartbeat';
 
 /** The worker gives up reading an artifact to digest it after this long: the bake then runs as if no key were known. */
 const READ_TIMEOUT_MS = 10 * 60_000;
@@ -52,7 +53,7 @@ async function sha256Of(url: string): Promise<string> {
   for await (const chunk of open(url)) {
     hash.update(chunk as Uint8Array);
     bytes += (chunk as Uint8Array).length;
-    Context.current().heartbeat({ digesting: bytes });
+    heartbeat({ digesting: bytes });
   }
   return hash.digest('hex');
 }

@@ -1,11 +1,11 @@
 import { CreateImageCommand, DescribeInstancesCommand, StopInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { Context } from '@temporalio/activity';
 import { cancelledForGood, pause, untilListed } from '../aws/consistency';
 import { awsCall, hasAwsCode } from '../aws/errors';
 import { deregisterWithSnapshots, findImageByName, waitUntilImageAvailable } from '../aws/images';
 import { waitFor } from '../aws/wait';
 import { consistencyWindow, type ActivityDeps } from './deps';
 import { type BakeAmiInput, type BakeAmiOutput, ownershipTags, Roles, TagKeys } from '../contracts';
+import { heartbeat } from '../aws/heartbeat';
 
 /**
  * Makes the image: stop the builder (the clean path: no reboot, consistent disk), CreateImage
@@ -27,7 +27,7 @@ export function createBakeAmi(deps: ActivityDeps) {
       await stopBuilder(input, ec2, pollIntervalMs);
       imageId = await createImage(input, ec2, window);
     }
-    Context.current().heartbeat({ imageId });
+    heartbeat({ imageId });
     try {
       await waitUntilImageAvailable(ec2, { region: input.region, imageId, timeoutSeconds: input.timeouts.imageAvailable, pollIntervalMs, createdAt: madeAt, consistencyWindowMs: window });
     } catch (error) {
@@ -67,7 +67,7 @@ async function createImage(input: BakeAmiInput, ec2: EC2Client, windowMs: number
       if (hasAwsCode(error, 'InvalidAMIName.Duplicate')) return findOurs(input, ec2, windowMs);
       const stopRace = hasAwsCode(error, 'InvalidParameterValue') && /not in state/.test((error as Error).message);
       if (!stopRace || Date.now() - started >= windowMs) throw error;
-      Context.current().heartbeat({ waiting: `${input.builderInstanceId} to be imageable` });
+      heartbeat({ waiting: `${input.builderInstanceId} to be imageable` });
       await pause(delay);
     }
   }

@@ -1,11 +1,11 @@
 import { CopyImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { Context } from '@temporalio/activity';
 import { cancelledForGood } from '../aws/consistency';
 import { awsCall } from '../aws/errors';
 import { deregisterWithSnapshots, findImageByName, waitUntilImageAvailable } from '../aws/images';
 import { clientToken } from '../aws/client-token';
 import { consistencyWindow, type ActivityDeps } from './deps';
 import { type CopyAmiInput, type CopyAmiOutput, ownershipTags, Roles, TagKeys } from '../contracts';
+import { heartbeat } from '../aws/heartbeat';
 
 /** The tags that describe an image's content, which a copy shares with its source. */
 const CATALOG_TAGS: ReadonlySet<string> = new Set([TagKeys.baseImage, TagKeys.bakedAt, TagKeys.bakeKey]);
@@ -51,7 +51,7 @@ export function createCopyAmi(deps: ActivityDeps) {
       );
       imageId = copy.ImageId!;
     }
-    Context.current().heartbeat({ imageId });
+    heartbeat({ imageId });
     try {
       await waitUntilImageAvailable(ec2, { region: input.region, imageId, timeoutSeconds: input.timeoutSeconds, pollIntervalMs, createdAt: madeAt, consistencyWindowMs: window });
     } catch (error) {

@@ -1,5 +1,4 @@
 import { DescribeInstancesCommand, type _InstanceType, type Instance } from '@aws-sdk/client-ec2';
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { awsCall } from '../aws/errors';
 import { clientToken } from '../aws/client-token';
@@ -10,6 +9,7 @@ import { sendTerminate } from '../aws/terminate';
 import { waitFor } from '../aws/wait';
 import { consistencyWindow, type ActivityDeps } from './deps';
 import { type LaunchInstancesInput, type LaunchInstancesOutput, ownershipTags } from '../contracts';
+import { heartbeat } from '../aws/heartbeat';
 
 /** Spreads `count` instances over the subnets as evenly as possible. */
 export function spreadOverSubnets(count: number, subnetIds: string[]): { subnetId: string; count: number }[] {
@@ -60,7 +60,7 @@ export function createLaunchInstances(deps: ActivityDeps) {
           },
         );
         instanceIds.push(...ids);
-        Context.current().heartbeat(checkpoint);
+        heartbeat(checkpoint);
       }
       const running = await waitUntilRunning(deps, input, instanceIds, started);
       await waitForAgents({

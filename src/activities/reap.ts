@@ -1,6 +1,5 @@
 import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { EXISTING_STATES, listInstances } from '../aws/list-instances';
-import { Context } from '@temporalio/activity';
 import { awsCall } from '../aws/errors';
 import { clientToken } from '../aws/client-token';
 import { deregisterWithSnapshots } from '../aws/images';
@@ -18,6 +17,7 @@ import {
   TagKeys,
   tagValue,
 } from '../contracts';
+import { heartbeat } from '../aws/heartbeat';
 
 /** Statuses of a run that will never again need what it created. */
 const CLOSED_BADLY = new Set(['FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
@@ -103,7 +103,7 @@ export function createReapExpired(deps: ActivityDeps) {
       return 'spared' in proof ? undefined : `${proof.owner}, ${proof.run.status}`;
     });
 
-    Context.current().heartbeat({ found: removedInstances.length + removedImages.length + removedSnapshots.length });
+    heartbeat({ found: removedInstances.length + removedImages.length + removedSnapshots.length });
     if (!input.dryRun) {
       if (removedInstances.length > 0) {
         await terminate({ region: input.region, instanceIds: removedInstances.map((r) => r.id), timeoutSeconds: input.timeoutSeconds });

@@ -8,6 +8,7 @@ import { onlineAgents, waitForAgents } from '../aws/ssm-registration';
 import { resumeDetails, waitFor } from '../aws/wait';
 import { consistencyWindow, type ActivityDeps } from './deps';
 import type { CommandResult, RunOnInstancesInput } from '../contracts';
+import { heartbeat } from '../aws/heartbeat';
 
 /** SSM's limit of instance ids per SendCommand. */
 export const SSM_BATCH_SIZE = 50;
@@ -70,7 +71,7 @@ async function sendUnsent(deps: ActivityDeps, input: RunOnInstancesInput, comman
       }));
     }
     // Checkpoint at once, before the first poll: a retry from here on polls instead of re-sending.
-    Context.current().heartbeat({ commandIds });
+    heartbeat({ commandIds });
   }
 }
 

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import type { InstanceRef, SmokeTestInput, SmokeTestOutput } from '../contracts';
+import { heartbeat } from '../aws/heartbeat';
 
 /** What one health check of one instance saw. */
 export interface HealthObservation {
@@ -70,7 +71,7 @@ export function createSmokeTest({ pollIntervalMs }: ActivityDeps) {
       const observations = await Promise.all(pending.map((t) => checkHealth(t, input, context.cancellationSignal)));
       for (const o of observations) latest.set(o.instanceId, o);
       pending = pending.filter((t) => !latest.get(t.instanceId)!.ok);
-      context.heartbeat({ pending: pending.map((t) => t.instanceId) });
+      heartbeat({ pending: pending.map((t) => t.instanceId) });
       if (pending.length === 0 || Date.now() >= deadline) break;
       await context.sleep(Math.min(pollIntervalMs, 1_000));
     }

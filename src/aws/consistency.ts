@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { hasAwsCode } from './errors';
+import { heartbeat } from './heartbeat';
 
 /**
  * What AWS answers for a resource it has just created but does not show yet ("Eventual
@@ -41,7 +42,6 @@ export interface WhenVisibleOptions {
  */
 export async function whenVisible<T>(options: WhenVisibleOptions, call: () => Promise<T>): Promise<T> {
   const since = options.sinceMs ?? Date.now();
-  const context = Context.current();
   for (let delay = 250; ; delay = Math.min(delay * 2, 2_000)) {
     try {
       return await call();
@@ -55,7 +55,7 @@ export async function whenVisible<T>(options: WhenVisibleOptions, call: () => Pr
           cause: error instanceof Error ? error : undefined,
         });
       }
-      context.heartbeat({ ...options.checkpoint, waiting: `${options.what} to become visible` });
+      heartbeat({ ...options.checkpoint, waiting: `${options.what} to become visible` });
       await pause(delay);
     }
   }
@@ -73,7 +73,7 @@ export async function untilListed<T>(what: string, windowMs: number, probe: () =
     if (Date.now() - since >= windowMs) {
       throw ApplicationFailure.create({ type: 'NotVisible', nonRetryable: true, message: `${what} exists but AWS still does not list it after ${Math.round(windowMs / 1000)}s` });
     }
-    Context.current().heartbeat({ waiting: `${what} to be listed` });
+    heartbeat({ waiting: `${what} to be listed` });
     await pause(delay);
   }
 }

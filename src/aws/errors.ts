@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 
 /**
  * AWS error codes that no retry can fix: a missing image, a denied permission, a bad parameter.
@@ -55,7 +55,9 @@ interface AwsLikeError {
 /** The AWS error code of an SDK error, or undefined for anything else. */
 export function awsErrorCode(error: unknown): string | undefined {
   const e = error as AwsLikeError;
-  if (!e || typeof e !== 'object' || !e.$metadata) return undefined;
+  // A cancelled activity's call ends with Temporal's CancelledFailure, which the SDK's retry
+  // middleware stamps with $metadata like an AWS error: it stays a cancellation.
+  if (!e || typeof e !== 'object' || !e.$metadata || error instanceof CancelledFailure) return undefined;
   return e.Code ?? e.name;
 }
 

@@ -1,9 +1,9 @@
 import { DeregisterImageCommand, DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2';
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { NOT_VISIBLE_YET, pause, stillBecomingVisible } from './consistency';
 import { awsCall, hasAwsCode } from './errors';
 import { waitFor } from './wait';
+import { heartbeat } from './heartbeat';
 
 /**
  * The image of ours with this exact name in the client's region, if any (names are unique there).
@@ -75,7 +75,7 @@ export async function deregisterWithSnapshots(ec2: EC2Client, region: string, im
     } catch (error) {
       if (!hasAwsCode(error, NOT_VISIBLE_YET.image)) throw error;
       if (!madeAt || !stillBecomingVisible(error, [NOT_VISIBLE_YET.image], madeAt.sinceMs, madeAt.windowMs)) return;
-      Context.current().heartbeat({ waiting: `${imageId} to become visible, to deregister it` });
+      heartbeat({ waiting: `${imageId} to become visible, to deregister it` });
       await pause(delay);
     }
   }

@@ -1,8 +1,8 @@
 import { RunInstancesCommand, type EC2Client, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { pause } from './consistency';
 import { awsCall, hasAwsCode } from './errors';
+import { heartbeat } from './heartbeat';
 
 /** One RunInstances of a launch: how many, where it would like to go, and its idempotency token. */
 export interface LaunchShare {
@@ -65,7 +65,7 @@ export async function placeShare(ec2: EC2Client, share: LaunchShare, options: Pl
           'add subnets in other availability zones to regionSettings, or choose another instanceType',
       });
     }
-    Context.current().heartbeat({ ...options.checkpoint, waiting: `capacity for ${options.request.InstanceType} in ${options.region}` });
+    heartbeat({ ...options.checkpoint, waiting: `capacity for ${options.request.InstanceType} in ${options.region}` });
     await pause(delay);
   }
 }

@@ -1,9 +1,9 @@
-import { Context } from '@temporalio/activity';
 import { DescribeInstancesCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { chunk } from './chunk';
 import { NOT_VISIBLE_YET, pause } from './consistency';
 import { awsCall, hasAwsCode } from './errors';
 import { waitFor } from './wait';
+import { heartbeat } from './heartbeat';
 
 /**
  * Sends TerminateInstances for every id, in batches. One id AWS does not show fails a whole
@@ -35,7 +35,7 @@ async function terminateOne(ec2: EC2Client, region: string, id: string, windowMs
       if (!hasAwsCode(error, NOT_VISIBLE_YET.instance)) throw error;
       if (Date.now() - sinceMs >= windowMs) return false;
       // Still an attempt in progress (also while a cancelled launch cleans up): keep heartbeating.
-      Context.current().heartbeat({ waiting: `${id} to become visible, to terminate it` });
+      heartbeat({ waiting: `${id} to become visible, to terminate it` });
       await pause(delay);
     }
   }

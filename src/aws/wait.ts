@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { hasAwsCode, THROTTLING_CODES } from './errors';
+import { heartbeat } from './heartbeat';
 
 /** One look at the state being waited for. */
 export interface WaitCheck<T> {
@@ -41,7 +42,7 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
       if (!hasAwsCode(error, ...THROTTLING_CODES)) throw error;
     }
     progress = result.progress;
-    context.heartbeat({ ...options.checkpoint, waiting: options.what, progress });
+    heartbeat({ ...options.checkpoint, waiting: options.what, progress });
     if (result.done) return result.value as T;
     if (Date.now() >= deadline) {
       throw ApplicationFailure.create({

@@ -1,4 +1,4 @@
-import { continueAsNew, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, getExternalWorkflowHandle, patched, workflowInfo } from '@temporalio/workflow';
 import type { BatchPlan, DeployRequest, FleetMember, UpdatedInstance } from '../contracts';
 import { runDeploy, type DeployRun } from './deploy-run/deploy-run';
 import { rolloutProgressSignal } from './messages';
@@ -49,24 +49,34 @@ export async function rollingSync(input: RollingSyncInput): Promise<RollingSyncR
     }
     run.phase('syncing');
     const budget = input.request.limits?.historyEventsPerRun ?? DEFAULT_HISTORY_EVENTS_PER_RUN;
+    // The last progress report, still on its way to the parent: the run ends only once it arrived.
+    let reported = Promise.resolve();
     for (let batch = input.nextBatch; batch < plan.batches; batch++) {
       if (batch > input.nextBatch && (workflowInfo().historyLength > budget || workflowInfo().continueAsNewSuggested)) {
+        await reported;
         await continueAsNew<typeof rollingSync>({ ...input, nextBatch: batch, updated });
       }
       const members = input.members.slice(batch * plan.batchSize, (batch + 1) * plan.batchSize);
       updated.push(...(await syncBatch(run, region, members, `batch ${batch + 1}/${plan.batches}`)));
-      await reportProgress(run, input, batch + 1, updated.length);
+      reported = (await reportProgress(run, input, batch + 1, updated.length)).arrived;
     }
+    await reported;
     return { region, updated };
   });
 }
 
-async function reportProgress(run: DeployRun, input: RollingSyncInput, batchesDone: number, updated: number): Promise<void> {
+/** Tells the parent how far the rollout is; resolves with the signal still on its way (`arrived`, see below). */
+async function reportProgress(run: DeployRun, input: RollingSyncInput, batchesDone: number, updated: number): Promise<{ arrived: Promise<void> }> {
   run.region(input.region, { phase: 'syncing', batchesDone, batchesTotal: input.plan.batches, updated });
   const parent = workflowInfo().parent;
-  if (!parent) return;
-  await getExternalWorkflowHandle(parent.workflowId, parent.runId)
+  if (!parent) return { arrived: Promise.resolve() };
+  const sent = getExternalWorkflowHandle(parent.workflowId, parent.runId)
     .signal(rolloutProgressSignal, { region: input.region, phase: 'syncing', batchesDone, batchesTotal: input.plan.batches, updated })
     // Progress is for people watching; losing one report must not fail the rollout.
     .catch(() => undefined);
+  // The next batch need not wait for the parent to have heard: awaiting the signal cost every
+  // batch a workflow-task round trip. Runs recorded before this change replay awaiting it.
+  if (patched('progress-signal-in-background')) return { arrived: sent };
+  await sent;
+  return { arrived: Promise.resolve() };
 }

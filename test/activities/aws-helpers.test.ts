@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { toActivityFailure, hasAwsCode } from '../../src/aws/errors';
 import { clientToken } from '../../src/aws/client-token';
 import { imageNameFor, ownershipTags, tagValue } from '../../src/contracts';
@@ -34,6 +34,13 @@ describe('AWS error classification', () => {
   it('leaves errors that are not AWS errors alone', () => {
     const plain = new Error('socket hang up');
     expect(toActivityFailure(plain, 'x')).toBe(plain);
+  });
+
+  it('keeps a cancellation a cancellation, even once the SDK stamped it with $metadata', () => {
+    // The rate limiter rejects a cancelled activity's queued call with Temporal's CancelledFailure;
+    // the SDK's retry middleware then adds $metadata to it, as it does to AWS errors.
+    const cancelled = Object.assign(new CancelledFailure('CANCELLED'), { $metadata: { attempts: 1 } });
+    expect(toActivityFailure(cancelled, 'ec2:DescribeInstances')).toBe(cancelled);
   });
 
   it('recognizes a code before and after classification', () => {

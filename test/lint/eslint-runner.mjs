@@ -35,7 +35,7 @@ if (planted.length > 0) {
     overrideConfig: {
       files: plantedPaths,
       languageOptions: {
-        parserOptions: { project: null, projectService: { allowDefaultProject: plantedPaths, defaultProject: 'tsconfig.json' } },
+        parserOptions: { project: null, projectService: { allowDefaultProject: plantedPaths, defaultProject: 'tsconfig.json', maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 16 } },
       },
     },
   });

@@ -31,6 +31,7 @@ const PLANTED: Record<string, string> = {
   'src-imports-sandbox.ts': 'src/cli/planted-sandbox-import.ts',
   'console.ts': 'src/cli/planted-console.ts',
   'value-import-used-as-type.ts': 'src/aws/planted-type-import.ts',
+  'bare-heartbeat.ts': 'src/activities/planted-heartbeat.ts',
 };
 /** The same fixtures planted where a rule must not apply, or where another one must too. */
 const ALSO_PLANTED: Record<string, string> = {
@@ -113,6 +114,10 @@ describe('npm run lint', () => {
 
   it('reports a value import used only as a type (consistent-type-imports)', () => {
     expect(reported(linted, PLANTED['value-import-used-as-type.ts'])).toEqual(['@typescript-eslint/consistent-type-imports@2']);
+  });
+
+  it('reports an activity heartbeating past the helper that remembers its details (no-restricted-syntax)', () => {
+    expect(reported(linted, PLANTED['bare-heartbeat.ts'])).toEqual(['no-restricted-syntax@3']);
   });
 
   it('passes on the real tree, which it lints without the fixtures', () => {

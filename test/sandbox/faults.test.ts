@@ -54,8 +54,9 @@ describe('sandbox faults and call counts', () => {
     await expect(ec2.send(new RunInstancesCommand({ ImageId: BASE_IMAGE_IDS['us-east-1'], MinCount: 1, MaxCount: 1 }))).resolves.toBeDefined();
   });
 
-  it('throttles RunInstances by EC2’s token bucket (5, refilling 2/s) when enabled', async () => {
+  it('throttles RunInstances by EC2’s token bucket (5, refilling 2/s) when enabled, counting per bucket', async () => {
     await sandbox.control.useEc2Buckets(true);
+    await sandbox.control.resetCalls();
     const noRetry = new EC2Client({ ...sandbox.clientConfig(), maxAttempts: 1 });
     try {
       const outcomes = [];
@@ -68,6 +69,8 @@ describe('sandbox faults and call counts', () => {
       }
       expect(outcomes.slice(0, 5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
       expect(outcomes).toContain('RequestLimitExceeded');
+      const throttled = outcomes.filter((o) => o === 'RequestLimitExceeded').length;
+      expect(await sandbox.control.bucketCalls()).toEqual({ taken: { RunInstances: 7 - throttled }, throttled: { RunInstances: throttled } });
     } finally {
       noRetry.destroy();
     }

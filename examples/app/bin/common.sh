@@ -19,6 +19,8 @@ fi
 SHARED_DIR="$INSTALL_DIR/shared"
 LOG_FILE="$SHARED_DIR/app.log"
 PID_FILE="$SHARED_DIR/app.pid"
+# node (server.js) unless the release was built with the light runtime (a RUNTIME file saying perl).
+RUNTIME=$(cat "$RELEASE_DIR/RUNTIME" 2>/dev/null || echo node)
 
 # Succeeds if process $1 exists and has not exited (an exited child not yet reaped by its parent,
 # a zombie, still answers kill -0).
@@ -39,7 +41,7 @@ app_pid() {
   case "$pid" in '' | *[!0-9]*) return 1 ;; esac
   alive "$pid" || return 1
   if [ -r "/proc/$pid/cmdline" ]; then
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'server\.js' || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qE 'server\.(js|pl)' || return 1
   fi
   echo "$pid"
 }

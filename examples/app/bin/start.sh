@@ -13,7 +13,11 @@ fi
 mkdir -p "$SHARED_DIR"
 version=$(cat "$RELEASE_DIR/VERSION")
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) starting example-app $version from $RELEASE_DIR" >>"$LOG_FILE"
-nohup node "$RELEASE_DIR/server.js" >>"$LOG_FILE" 2>&1 </dev/null &
+if [ "$RUNTIME" = perl ]; then
+  nohup perl "$RELEASE_DIR/server.pl" >>"$LOG_FILE" 2>&1 </dev/null &
+else
+  nohup node "$RELEASE_DIR/server.js" >>"$LOG_FILE" 2>&1 </dev/null &
+fi
 pid=$!
 echo "$pid" >"$PID_FILE"
 
@@ -24,6 +28,16 @@ case "$host" in 0.0.0.0) host=127.0.0.1 ;; ::) host=::1 ;; esac
 # Succeeds once GET /health (any status: a failing health check is the smoke test's business)
 # answers with this release's version. curl may not exist on the instance; node does.
 probe() {
+  if [ "$RUNTIME" = perl ]; then
+    perl -MIO::Socket::INET -e '
+      my ($host, $port, $version) = @ARGV;
+      my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 1) or exit 1;
+      print $s "GET /health HTTP/1.0\r\nHost: $host\r\n\r\n";
+      local $/; my $reply = <$s> // "";
+      exit($reply =~ /"version":"\Q$version\E"/ ? 0 : 1);
+    ' "$host" "$port" "$version"
+    return
+  fi
   node -e '
     const [host, port, version] = process.argv.slice(1);
     const req = require("http").get({ host, port: Number(port), path: "/health", timeout: 1000 }, (res) => {

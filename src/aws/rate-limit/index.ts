@@ -13,8 +13,9 @@
  * overrides (`overrides.ts`: worker options and `HYBRID_DEPLOY_RATE_LIMITS`), the classification of
  * a command into a bucket (`classify.ts`: {@link classifyCommand}), the token bucket itself
  * (`token-bucket.ts`), the limiter that keeps one bucket per (region, service, bucket)
- * (`limiter.ts`: {@link RateLimiter}) and the SDK v3 middleware that takes a token before each
- * request attempt (`middleware.ts`: {@link addRateLimitMiddleware}).
+ * (`limiter.ts`: {@link RateLimiter}), the SDK v3 middleware that takes a token before each
+ * request attempt (`middleware.ts`: {@link addRateLimitMiddleware}), and the fleet's share of the
+ * budget (`fleet-share.ts`: {@link shareBudgetWithFleet}: n workers take 1/n each).
  *
  * Why not a library: `limiter` (the maintained token-bucket package) starts its buckets empty
  * (EC2's start full), cannot abandon a wait when a command is aborted, and keeps the process
@@ -29,3 +30,4 @@ export { classifyCommand, type BucketChoice } from './classify';
 export { TokenBucket, type BucketStats } from './token-bucket';
 export { RateLimiter, type BucketMetrics } from './limiter';
 export { addRateLimitMiddleware, RATE_LIMIT_MIDDLEWARE, rateLimitMiddleware } from './middleware';
+export { countFleet, FLEET_RECOUNT_MS, shareBudgetWithFleet, STALE_POLLER_MS, type FleetShareOptions } from './fleet-share';

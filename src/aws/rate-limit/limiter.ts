@@ -26,7 +26,9 @@ export class RateLimiter {
   readonly table: RateLimitTable;
   /** The share of each bucket in use (see {@link DEFAULT_UTILIZATION}). */
   readonly utilization: number;
-  private readonly buckets = new Map<string, { region: string; choice: BucketChoice; bucket: TokenBucket }>();
+  /** This worker's part of the fleet's budget (1 alone; 1/3 as one of three workers): see fleet-share.ts. */
+  private fleetShare = 1;
+  private readonly buckets = new Map<string, { region: string; choice: BucketChoice; spec: BucketSpec; bucket: TokenBucket }>();
 
   /** `now`: a monotonic clock in ms, for tests. */
   constructor(overrides: RateLimitOverrides = {}, private readonly now?: () => number) {
@@ -43,20 +45,46 @@ export class RateLimiter {
     const key = `${region}\0${service}\0${choice.bucket}`;
     let entry = this.buckets.get(key);
     if (!entry) {
-      const scaled = {
-        capacity: Math.max(1, Math.floor(spec.capacity * this.utilization)),
-        refillPerSecond: spec.refillPerSecond * this.utilization,
-      };
-      entry = { region, choice, bucket: new TokenBucket(scaled, this.now) };
+      entry = { region, choice, spec, bucket: new TokenBucket(this.scaled(spec), this.now) };
       this.buckets.set(key, entry);
     }
     return entry.bucket;
   }
 
+  /** This worker's part of the budget (0 < share <= 1). */
+  get share(): number {
+    return this.fleetShare;
+  }
+
+  /**
+   * Sets this worker's part of the account's budget: with `n` workers calling AWS from one
+   * account and region, each takes 1/n of every bucket (capacity and refill), so the fleet as a
+   * whole stays within what AWS allows. Buckets already made are resized in place.
+   */
+  setShare(share: number): void {
+    if (!(share > 0 && share <= 1)) throw new RangeError(`a budget share is in (0, 1], got ${share}`);
+    if (share === this.fleetShare) return;
+    this.fleetShare = share;
+    for (const entry of this.buckets.values()) entry.bucket.resize(this.scaled(entry.spec));
+  }
+
+  /** A table bucket at this worker's utilization and share. */
+  private scaled(spec: BucketSpec): BucketSpec {
+    const part = this.utilization * this.fleetShare;
+    return { capacity: Math.max(1, Math.floor(spec.capacity * part)), refillPerSecond: spec.refillPerSecond * part };
+  }
+
   /** Waits for the command's token (see {@link TokenBucket.take}); resolves with the ms waited. */
-  take(region: string, service: RateLimitedService, commandName: string, input?: Record<string, unknown>, signal?: AbortSignal): Promise<number> {
+  take(
+    region: string,
+    service: RateLimitedService,
+    commandName: string,
+    input?: Record<string, unknown>,
+    signal?: AbortSignal,
+    whileQueued?: () => () => void,
+  ): Promise<number> {
     const bucket = this.bucketFor(region, service, commandName, input);
-    return bucket ? bucket.take(signal) : Promise.resolve(0);
+    return bucket ? bucket.take(signal, whileQueued) : Promise.resolve(0);
   }
 
   /** Every bucket used so far, with its counters. */

@@ -4,8 +4,8 @@
  */
 import type { BucketSpec } from './buckets';
 
-/** An error like the one `fetch` throws on abort, for a signal without a reason. */
-function abortError(signal: AbortSignal): unknown {
+/** The signal's reason, or an error like the one `fetch` throws on abort for a signal without one. */
+export function abortError(signal: AbortSignal): unknown {
   if (signal.reason !== undefined) return signal.reason;
   const error = new Error('The operation was aborted while waiting for a rate-limit token');
   error.name = 'AbortError';
@@ -18,6 +18,8 @@ interface Waiter {
   since: number;
   signal?: AbortSignal;
   onAbort?: () => void;
+  /** Ends what `whileQueued` started, once the waiter leaves the queue. */
+  stopWhileQueued?: () => void;
 }
 
 /** Counters of one bucket, for benchmarks and logs. */
@@ -41,8 +43,7 @@ export interface BucketStats {
  * newcomers cannot starve an early waiter.
  */
 export class TokenBucket {
-  readonly capacity: number;
-  readonly refillPerSecond: number;
+  private size: BucketSpec;
   private tokens: number;
   private updatedAt: number;
   private readonly queue: Waiter[] = [];
@@ -54,10 +55,35 @@ export class TokenBucket {
     if (!(spec.capacity >= 1) || !(spec.refillPerSecond > 0)) {
       throw new RangeError(`A token bucket needs capacity >= 1 and refillPerSecond > 0 (got ${JSON.stringify(spec)})`);
     }
-    this.capacity = spec.capacity;
-    this.refillPerSecond = spec.refillPerSecond;
+    this.size = { capacity: spec.capacity, refillPerSecond: spec.refillPerSecond };
     this.tokens = spec.capacity;
     this.updatedAt = now();
+  }
+
+  /** The burst it allows. */
+  get capacity(): number {
+    return this.size.capacity;
+  }
+
+  /** Tokens added per second. */
+  get refillPerSecond(): number {
+    return this.size.refillPerSecond;
+  }
+
+  /**
+   * Changes the bucket's size (a worker's share of the fleet's budget changed). Tokens already in
+   * it stay, up to the new capacity; waiters keep their places, served at the new rate.
+   */
+  resize(spec: BucketSpec): void {
+    if (!(spec.capacity >= 1) || !(spec.refillPerSecond > 0)) throw new RangeError(`A token bucket needs capacity >= 1 and refillPerSecond > 0 (got ${JSON.stringify(spec)})`);
+    this.refill();
+    this.size = { capacity: spec.capacity, refillPerSecond: spec.refillPerSecond };
+    this.tokens = Math.min(this.tokens, spec.capacity);
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.schedule();
   }
 
   /** Tokens in the bucket now (fractional while refilling). */
@@ -88,8 +114,10 @@ export class TokenBucket {
   /**
    * Takes a token, waiting in line for it if needed. Resolves with the ms waited (0 when a token
    * was free); rejects with the signal's reason if `signal` aborts first (the token is not spent).
+   * `whileQueued` runs only when the caller has to wait (e.g. to keep heartbeating); the function
+   * it returns is called as the caller leaves the queue, served or aborted.
    */
-  take(signal?: AbortSignal): Promise<number> {
+  take(signal?: AbortSignal, whileQueued?: () => () => void): Promise<number> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.tryTake()) return Promise.resolve(0);
     return new Promise<number>((resolve, reject) => {
@@ -99,6 +127,7 @@ export class TokenBucket {
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
       this.queue.push(waiter);
+      waiter.stopWhileQueued = whileQueued?.();
       this.schedule();
     });
   }
@@ -122,6 +151,7 @@ export class TokenBucket {
       this.stats.waitMs += waited;
       this.stats.maxWaitMs = Math.max(this.stats.maxWaitMs, waited);
       if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.stopWhileQueued?.();
       waiter.resolve(waited);
     }
     this.schedule();
@@ -145,6 +175,7 @@ export class TokenBucket {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    waiter.stopWhileQueued?.();
     waiter.reject(abortError(waiter.signal!));
   }
 }
