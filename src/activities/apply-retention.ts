@@ -1,6 +1,7 @@
 import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { bakedAt } from '../aws/catalog';
 import { awsCall } from '../aws/errors';
+import { heartbeat } from '../aws/heartbeat';
 import { deregisterWithSnapshots } from '../aws/images';
 import { allPages } from '../aws/pages';
 import type { ActivityDeps } from './deps';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
+import { heartbeat } from '../aws/heartbeat';
 import type { ArtifactRef } from '../contracts';
 import { heartbeat } from '../aws/heartbeat';
 
