@@ -13,6 +13,8 @@ export interface RollingSyncInput {
   plan: BatchPlan;
   /** The first batch this run does (a run that continued as new picks up here). */
   nextBatch: number;
+  /** Stop before this batch (a mutable deploy's canary does only the first); default: every batch of the plan. */
+  untilBatch?: number;
   /** Instances earlier runs updated, to roll back if a later batch fails. */
   updated: UpdatedInstance[];
   /** `rollback`: put `updated` back on their previous releases (another region failed). */
@@ -49,7 +51,8 @@ export async function rollingSync(input: RollingSyncInput): Promise<RollingSyncR
     }
     run.phase('syncing');
     const budget = input.request.limits?.historyEventsPerRun ?? DEFAULT_HISTORY_EVENTS_PER_RUN;
-    for (let batch = input.nextBatch; batch < plan.batches; batch++) {
+    const until = Math.min(input.untilBatch ?? plan.batches, plan.batches);
+    for (let batch = input.nextBatch; batch < until; batch++) {
       if (batch > input.nextBatch && (workflowInfo().historyLength > budget || workflowInfo().continueAsNewSuggested)) {
         await continueAsNew<typeof rollingSync>({ ...input, nextBatch: batch, updated });
       }

@@ -27,5 +27,5 @@ export { DEFAULT_RATE_LIMITS, DEFAULT_UTILIZATION, type BucketSpec, type RateLim
 export { parseRateLimitOverrides, RATE_LIMITS_ENV, rateLimitsFromEnv, resolveRateLimits, type RateLimitOverrides } from './overrides';
 export { classifyCommand, type BucketChoice } from './classify';
 export { TokenBucket, type BucketStats } from './token-bucket';
-export { RateLimiter, type BucketMetrics } from './limiter';
+export { RateLimiter, type BucketMetrics, type TokenWait } from './limiter';
 export { addRateLimitMiddleware, RATE_LIMIT_MIDDLEWARE, rateLimitMiddleware } from './middleware';

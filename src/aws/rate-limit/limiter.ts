@@ -16,6 +16,15 @@ export interface BucketMetrics extends BucketStats, BucketSpec {
   queued: number;
 }
 
+/** One wait for a token, as {@link RateLimiter.onWait} observers see it (for metrics). */
+export interface TokenWait {
+  region: string;
+  service: RateLimitedService;
+  bucket: string;
+  operation: string;
+  waitedMs: number;
+}
+
 /**
  * The worker's limiter: a token bucket per (region, service, bucket), made on first use and
  * shared by every client that was given this limiter, so all activities of a worker draw from
@@ -27,6 +36,7 @@ export class RateLimiter {
   /** The share of each bucket in use (see {@link DEFAULT_UTILIZATION}). */
   readonly utilization: number;
   private readonly buckets = new Map<string, { region: string; choice: BucketChoice; bucket: TokenBucket }>();
+  private readonly waitObservers: ((wait: TokenWait) => void)[] = [];
 
   /** `now`: a monotonic clock in ms, for tests. */
   constructor(overrides: RateLimitOverrides = {}, private readonly now?: () => number) {
@@ -56,7 +66,19 @@ export class RateLimiter {
   /** Waits for the command's token (see {@link TokenBucket.take}); resolves with the ms waited. */
   take(region: string, service: RateLimitedService, commandName: string, input?: Record<string, unknown>, signal?: AbortSignal): Promise<number> {
     const bucket = this.bucketFor(region, service, commandName, input);
-    return bucket ? bucket.take(signal) : Promise.resolve(0);
+    if (!bucket) return Promise.resolve(0);
+    const taken = bucket.take(signal);
+    if (this.waitObservers.length === 0) return taken;
+    return taken.then((waitedMs) => {
+      const wait = { region, service, bucket: classifyCommand(service, commandName, input, this.table).bucket, operation: commandName, waitedMs };
+      for (const observe of this.waitObservers) observe(wait);
+      return waitedMs;
+    });
+  }
+
+  /** Calls `observer` after every token taken, with how long it waited (0 when one was there). */
+  onWait(observer: (wait: TokenWait) => void): void {
+    this.waitObservers.push(observer);
   }
 
   /** Every bucket used so far, with its counters. */
