@@ -7,6 +7,7 @@ import { codecServerCommand } from './commands/codec-server';
 import { deployCommand } from './commands/deploy';
 import { housekeepingCommand } from './commands/housekeeping';
 import { imagesCommand } from './commands/images';
+import { logsCommand } from './commands/logs';
 import { reapCommand } from './commands/reap';
 import { reportCommand } from './commands/report';
 import { sandboxCommand } from './commands/sandbox';
@@ -70,7 +71,7 @@ function buildProgram(ctx: CommandContext): Command {
     );
   // --json and --debug belong to the program, so every command has them and they may come anywhere on the line.
   for (const option of globalOptions()) program.addOption(option);
-  for (const command of [deployCommand(ctx), checkCommand(ctx), bakeCommand(ctx), statusCommand(ctx), cancelCommand(ctx), approveCommand(ctx), reportCommand(ctx), reapCommand(ctx), imagesCommand(ctx), housekeepingCommand(ctx), sandboxCommand(ctx), workerVersionCommand(ctx), codecServerCommand(ctx)]) {
+  for (const command of [deployCommand(ctx), checkCommand(ctx), bakeCommand(ctx), statusCommand(ctx), cancelCommand(ctx), approveCommand(ctx), logsCommand(ctx), reportCommand(ctx), reapCommand(ctx), imagesCommand(ctx), housekeepingCommand(ctx), sandboxCommand(ctx), workerVersionCommand(ctx), codecServerCommand(ctx)]) {
     // Subcommands made with `new Command` inherit nothing: give each the program's error and output handling.
     command.copyInheritedSettings(program);
     // The emulator exits with its own code; every other command with the table's.

@@ -1,6 +1,7 @@
 import { ApplicationFailure, ContinueAsNew, isCancellation, log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { type ArtifactRef, deploySearchAttributes, type ReusableImage, type DeployRequest, DeployPhase, DeployVersion, type Ownership, RUN_WORKFLOW_TYPES } from '../../contracts';
 import { ApprovalGate } from './approval-gate';
+import { keepCommandOutput } from './command-output';
 import { Compensations } from './compensations';
 import { describe } from './failure-message';
 import { statusQuery, type DeployStatus, type Phase, type RegionProgress } from '../messages';
@@ -34,7 +35,7 @@ export class DeployRun {
     this.owner = { app: spec.app, env, version, workflowId: info.workflowId, runId: info.firstExecutionRunId };
     const now = new Date(Date.now()).toISOString();
     this.status = { procedure, app: spec.app, env, version, phase: 'starting', startedAt: now, phaseStartedAt: now, regions: {} };
-    this.tools = trackSteps(measureSteps(toolset(spec), procedure), {
+    this.tools = trackSteps(measureSteps(keepCommandOutput(toolset(spec), request), procedure), {
       started: (region, step) => this.region(region, { step, stepStartedAt: new Date(Date.now()).toISOString() }),
       ended: (region, step) => {
         if (this.status.regions[region]?.step === step) this.region(region, { step: undefined, stepStartedAt: undefined });
