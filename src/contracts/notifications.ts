@@ -44,7 +44,7 @@ export interface Notification {
   seconds?: number;
   /** What went wrong (failed, rolled-back, cancelled, bake-failed). */
   error?: string;
-  /** The undo report, a line per step (failed, rolled-back, cancelled, bake-failed). */
+  /** The undo report, a line per step, a failed child run's (a region's rolling sync) first (failed, rolled-back, cancelled, bake-failed). */
   compensation?: string[];
   /** What now serves, per region (succeeded, baked). */
   result?: { region: string; imageId?: string; instanceIds: string[] }[];

@@ -58,6 +58,8 @@ describe('notifications', () => {
       expect(sent(tools)).toEqual(['notify.webhooks[0] rolled-back', 'notify.webhooks[0] started', 'notify.webhooks[1] rolled-back']);
       expect(new Set(tools.callsOf('notify').map((c) => c.workflowId)).size).toBe(1);
       expect(notificationOf(tools, 'rolled-back').notification.error).toBe('batch 2 answered 500');
+      // What the failed region's rolling sync undid comes first, though the deploy's own undo list never held it.
+      expect(notificationOf(tools, 'rolled-back').notification.compensation?.slice(0, 2)).toEqual([`ok: roll back batch 2/2 in ${WEST}`, `ok: roll back batch 1/2 in ${WEST}`]);
       expect([...tools.versions.values()]).toEqual(Array(4).fill('1.0.0'));
     });
   });

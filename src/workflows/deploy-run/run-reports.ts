@@ -2,6 +2,7 @@ import { isCancellation, log } from '@temporalio/workflow';
 import type { Notification, NotifyEvent } from '../../contracts';
 import type { DeployResult } from '../messages';
 import type { DeployRun } from './deploy-run';
+import { compensationReportedIn } from './failure-message';
 import { recordRunEnd, type RunResult } from './run-metrics';
 
 /**
@@ -42,7 +43,8 @@ function eventOf(run: DeployRun, result: RunResult): NotifyEvent {
 
 function detailsOf(run: DeployRun, ending: { result: unknown } | { error: unknown }, seconds: number): Partial<Notification> {
   const rounded = Math.round(seconds * 10) / 10;
-  if ('error' in ending) return { seconds: rounded, error: run.status.error, compensation: run.status.compensation };
+  // A child run that failed (a region's rolling sync) undid its own work before the run's undo steps ran: its report comes first.
+  if ('error' in ending) return { seconds: rounded, error: run.status.error, compensation: [...compensationReportedIn(ending.error), ...(run.status.compensation ?? [])] };
   const result = ending.result as Partial<DeployResult> | undefined;
   const regions = Array.isArray(result?.regions) ? result.regions : [];
   return { seconds: rounded, result: regions.map((r) => ({ region: r.region, ...(r.imageId ? { imageId: r.imageId } : {}), instanceIds: r.instanceIds })) };
