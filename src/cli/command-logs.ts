@@ -44,7 +44,19 @@ export async function readCommandLogs(env: NodeJS.ProcessEnv, request: DeployReq
       }
       token = page.NextContinuationToken;
     } while (token);
-    found.sort((a, b) => a.lastModified - b.lastModified || a.step.localeCompare(b.step) || a.instanceId.localeCompare(b.instanceId) || a.stream.localeCompare(b.stream));
+    // Commands in the order they ran (a command's earliest object; S3 keeps whole seconds), then
+    // instances, then each instance's stdout before its stderr, as a terminal would show them.
+    const ranAt = new Map<string, number>();
+    for (const o of found) ranAt.set(o.commandId, Math.min(ranAt.get(o.commandId) ?? Infinity, o.lastModified));
+    const streamOrder = (o: StoredOutput) => (o.stream === 'stdout' ? 0 : 1);
+    found.sort(
+      (a, b) =>
+        ranAt.get(a.commandId)! - ranAt.get(b.commandId)! ||
+        a.step.localeCompare(b.step) ||
+        a.commandId.localeCompare(b.commandId) ||
+        a.instanceId.localeCompare(b.instanceId) ||
+        streamOrder(a) - streamOrder(b),
+    );
     const outputs = [];
     for (const { step, commandId, instanceId, stream, key } of found) {
       const object = await s3.send(new GetObjectCommand({ Bucket: settings.s3Bucket, Key: key }));

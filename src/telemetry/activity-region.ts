@@ -1,9 +1,16 @@
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
-/** The region an activity acts in: its input's `region` (a copy's destination). */
-function regionOf(input: unknown): string | undefined {
-  const region = (input as { region?: unknown } | undefined)?.region;
-  return typeof region === 'string' ? region : undefined;
+/**
+ * The region an activity acts in: its input's `region` (a copy's destination), or, for one that
+ * looks across regions, its `regions` (the reusable-image lookup) or its spec's (the preflight),
+ * comma-separated.
+ */
+export function regionOf(input: unknown): string | undefined {
+  const { region, regions: own, spec } = (input ?? {}) as { region?: unknown; regions?: unknown; spec?: { regions?: unknown } };
+  if (typeof region === 'string') return region;
+  const regions = own ?? spec?.regions;
+  if (Array.isArray(regions) && regions.length > 0 && regions.every((r) => typeof r === 'string')) return regions.join(',');
+  return undefined;
 }
 
 /**

@@ -202,7 +202,8 @@ describe('webhook notifications', () => {
 
   it("tells the nightly bake's result, baked or failed, and nothing else about a bake", async () => {
     const { url, sha256 } = world.artifact('1.0.0');
-    const bake = (extra: string[] = []) => cli(['bake', '--spec', spec(), '--env', env, '--version', '1.0.0', '--artifact', url, '--sha256', sha256, '--wait', '--json', '--task-queue', world.taskQueue, ...extra]);
+    // Forced: the deploy above baked this version already, and a bake would reuse its image.
+    const bake = () => cli(['bake', '--spec', spec(), '--env', env, '--version', '1.0.0', '--artifact', url, '--sha256', sha256, '--force-bake', '--wait', '--json', '--task-queue', world.taskQueue]);
     const ok = await bake();
     expect({ code: ok.code, err: ok.code ? ok.stdout + ok.stderr : '' }).toEqual({ code: 0, err: '' });
     const bakedRun = JSON.parse(ok.stdout).runId;
