@@ -77,6 +77,9 @@ export const EXAMPLE_LOAD_BALANCER_NAME = 'example-web';
  * `AmazonSSMManagedInstanceCore` (so the SSM agent registers) and S3 read access (s3:// artifacts).
  */
 export const EXAMPLE_INSTANCE_PROFILE = 'example-app-instance';
+/** The example's S3 buckets: release artifacts (`s3://` URLs), and the whole output of every command (`commandOutput`). */
+export const EXAMPLE_ARTIFACT_BUCKET = 'example-artifacts';
+export const EXAMPLE_COMMAND_OUTPUT_BUCKET = 'example-command-output';
 
 /** The default configuration (profile `fast`); pass overrides to `startSandbox` or a `--config` file. */
 export const DEFAULT_SANDBOX_CONFIG: SandboxConfigInput = {
@@ -117,4 +120,5 @@ export const DEFAULT_SANDBOX_CONFIG: SandboxConfigInput = {
       },
     ],
   })),
+  s3Buckets: [EXAMPLE_ARTIFACT_BUCKET, EXAMPLE_COMMAND_OUTPUT_BUCKET],
 };

@@ -127,6 +127,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
   });
   const server = await listen(handler, options.port ?? 0);
   const endpoint = `http://127.0.0.1:${server.port}`;
+  state.endpoint = endpoint;
   let stopping: Promise<void> | undefined;
   return {
     endpoint,

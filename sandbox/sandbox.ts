@@ -7,6 +7,7 @@ import { handleControl, type ControlDeps } from './control/routes';
 import { readBody, recognise, type AwsRequest } from './protocol/aws-request';
 import { AwsApiError } from './protocol/errors';
 import { parseAwsJson } from './protocol/json-output';
+import { handleS3, isS3Request } from './s3';
 import { readQueryInput } from './protocol/query-input';
 import { renderError, renderSuccess, unknownOperation, type WireResponse } from './protocol/responses';
 import { operationSchemas, SERVICES } from './protocol/services';
@@ -88,6 +89,11 @@ export function createSandbox(options: CreateSandboxOptions): SandboxHandler {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: String(err) }));
       });
+      return;
+    }
+    // S3 speaks REST (the path names the bucket and key), not an Action: routed apart.
+    if (isS3Request(req, url)) {
+      void handleS3(state, req, res, url, requestId);
       return;
     }
     let service = SERVICES.ec2;

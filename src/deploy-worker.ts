@@ -5,6 +5,7 @@ import { createActivities, type ActivityDeps } from './activities';
 import { workflowLookup } from './activities/ownership-proof';
 import { pinnedDeploymentOptions, type WorkerVersion } from './worker-versioning';
 import { sealingDataConverter, SealingCodec } from './codec';
+import { activityRegion } from './telemetry/activity-region';
 
 /** What a deploy worker needs; the production entry point and the tests fill it in. */
 export interface DeployWorkerOptions {
@@ -41,6 +42,8 @@ export async function createDeployWorker(options: DeployWorkerOptions): Promise<
     taskQueue: options.taskQueue,
     ...(bundle && existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({ ...options.activityDeps, temporal }),
+    // Every activity's log lines and metrics name the region it acts in.
+    interceptors: { activity: [activityRegion] },
     ...(options.version ? { workerDeploymentOptions: pinnedDeploymentOptions(options.version) } : {}),
     dataConverter: sealingDataConverter(options.codec ?? new SealingCodec({ keys: [], source: 'the worker was given no codec keys' })),
     shutdownGraceTime: '10 seconds',

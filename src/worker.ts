@@ -8,6 +8,7 @@ import { DEFAULT_POLL_INTERVAL_MS } from './activities/deps';
 import { codecFromEnv } from './codec';
 import { createDeployWorker, DEFAULT_WORKFLOW_BUNDLE } from './deploy-worker';
 import { TASK_QUEUE } from './task-queue';
+import { installTelemetry, startProbes, telemetryFromEnv } from './telemetry';
 import { loadTemporalSettings } from './temporal-settings';
 import { workerVersionFromEnv } from './worker-versioning';
 
@@ -17,6 +18,8 @@ import { workerVersionFromEnv } from './worker-versioning';
  * credentials from the default provider chain; neither ever travels in a workflow's input.
  * AWS calls go through a shared client-side rate limiter (see aws/rate-limit/).
  * SIGINT/SIGTERM drain it: running activities get the grace time to finish or heartbeat.
+ * It logs JSON lines on stdout and, when asked, serves Prometheus metrics and health probes
+ * (see telemetry/).
  */
 async function main(): Promise<void> {
   // Client-side AWS rate limits are on by default, so concurrent deploys queue for tokens instead
@@ -29,25 +32,32 @@ async function main(): Promise<void> {
   const version = workerVersionFromEnv(process.env, workflowBundlePath);
   // The codec keys (HYBRID_DEPLOY_CODEC_KEYS or _FILE), the same as the CLI's: secrets stay sealed in history.
   const codec = codecFromEnv(process.env);
+  // Logs, metrics and probes (HYBRID_DEPLOY_LOG_LEVEL, _METRICS_ADDRESS, _HEALTH_ADDRESS): before anything logs.
+  const telemetry = telemetryFromEnv(process.env);
+  const awsMetrics = installTelemetry(telemetry);
+  let worker: Awaited<ReturnType<typeof createDeployWorker>> | undefined;
+  let connection: NativeConnection | undefined;
+  const probes = await startProbes(telemetry, { worker: () => worker, connection: () => connection });
   const { connectionOptions, address, namespace } = loadTemporalSettings();
-  const connection = await NativeConnection.connect({ ...connectionOptions, address });
-  const clients = createAwsClients({ rateLimits });
+  connection = await NativeConnection.connect({ ...connectionOptions, address });
+  const clients = createAwsClients({ rateLimits, configure: (client, service, region) => awsMetrics.instrument(client, service, region) });
+  if (clients.rateLimiter) awsMetrics.observe(clients.rateLimiter);
   const pollIntervalMs = Number(process.env.HYBRID_DEPLOY_POLL_INTERVAL_MS ?? DEFAULT_POLL_INTERVAL_MS);
   // How long AWS may take to show what it just created (eventual consistency); see aws/consistency.ts.
   const consistencyWindowMs = Number(process.env.HYBRID_DEPLOY_CONSISTENCY_WINDOW_MS ?? DEFAULT_CONSISTENCY_WINDOW_MS);
   const taskQueue = process.env.HYBRID_DEPLOY_TASK_QUEUE ?? TASK_QUEUE;
-  const worker = await createDeployWorker({
+  worker = await createDeployWorker({
     connection,
     namespace,
     taskQueue,
-    activityDeps: { clients, pollIntervalMs, consistencyWindowMs },
+    activityDeps: { clients, pollIntervalMs, consistencyWindowMs, temporalUiUrl: process.env.TEMPORAL_UI_URL },
     codec,
     workflowBundlePath,
     version,
   });
   Runtime.instance().logger.info(
     version ? `Worker Deployment version ${version.deploymentName}:${version.buildId} (deploys pinned; make it current to receive new ones)` : 'Unversioned worker',
-    { ...version },
+    { ...version, ...(telemetry.metricsAddress ? { metrics: `http://${telemetry.metricsAddress}/metrics` } : {}), ...(probes ? { probes: probes.address } : {}) },
   );
   // AWS's budget is per account and region, not per worker: with n workers on the task queue,
   // each takes 1/n of it (aws/rate-limit/fleet-share.ts).
@@ -68,6 +78,7 @@ async function main(): Promise<void> {
   } finally {
     stopSharing?.();
     clients.destroy();
+    await probes?.close();
     await connection.close();
   }
 }

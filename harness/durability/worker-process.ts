@@ -15,6 +15,8 @@ export interface WorkerProcessOptions {
   pollIntervalMs?: number;
   /** Where the child's stdout and stderr go (appended; one file can collect several workers). */
   logFile: string;
+  /** Where the child's stdout alone goes too (its JSON log lines, without stderr's warnings). */
+  stdoutFile?: string;
   /** Extra environment (e.g. HYBRID_DEPLOY_RATE_LIMITS). */
   env?: NodeJS.ProcessEnv;
   /** The checkout whose `dist/` to run; default this one. */
@@ -121,6 +123,7 @@ export function spawnWorker(options: WorkerProcessOptions): WorkerProcess {
   // Nobody may be waiting for readiness (a worker killed at once); never an unhandled rejection.
   ready.catch(() => undefined);
   child.stdout?.pipe(log, { end: false });
+  if (options.stdoutFile) child.stdout?.pipe(createWriteStream(options.stdoutFile, { flags: 'a' }));
   child.stderr?.pipe(log, { end: false });
 
   const signalAndWait = async (signal: NodeJS.Signals, graceMs?: number) => {

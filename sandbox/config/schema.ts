@@ -111,6 +111,12 @@ const timingsSchema = z
   } satisfies Record<keyof Timings, z.ZodType>)
   .partial();
 
+/** An S3 bucket name (S3 user guide, "General purpose bucket naming rules"). */
+const bucketNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be 3-63 of a-z, 0-9, . and -, starting and ending with a letter or digit' })
+  .refine((name) => !/\.\.|^\d+\.\d+\.\d+\.\d+$/.test(name), { error: 'must not hold ".." or look like an IP address' });
+
 /** The whole configuration; also the `--config` file format (JSON or YAML). */
 export const sandboxConfigSchema = z.object({
   accountId: z.string().regex(/^\d{12}$/).default('000000000000'),
@@ -125,6 +131,8 @@ export const sandboxConfigSchema = z.object({
   /** Overrides of the profile's realism knobs. */
   realism: realismSchema.default({}),
   regions: z.array(regionSchema).min(1),
+  /** S3 buckets that exist from the start (S3 is one namespace for every region). */
+  s3Buckets: z.array(bucketNameSchema).default([]),
 });
 
 /** A parsed, defaulted configuration. */

@@ -65,6 +65,8 @@ export interface ResourceListing {
     registrations: { targetId: string; port: number; state: string; reason?: string }[];
   }[];
   parameters: { region: string; name: string; value: string; version: number }[];
+  /** S3 objects (bytes not included). */
+  objects: { bucket: string; key: string; size: number; lastModified: string }[];
 }
 
 const tagRecord = (tags: { toList(): { Key?: string; Value?: string }[] }): Record<string, string> =>
@@ -137,5 +139,6 @@ export async function listResources(state: SandboxState): Promise<ResourceListin
       registrations: [...g.registrations.values()].map((r) => ({ targetId: r.targetId, port: r.port, state: r.state, reason: r.reason })),
     })),
     parameters: state.parameters.listAll().map((p) => ({ region: p.region, name: p.name, value: p.value, version: p.version })),
+    objects: state.objects.listAll().map((o) => ({ bucket: o.bucket, key: o.key, size: o.size, lastModified: o.lastModified.toISOString() })),
   };
 }

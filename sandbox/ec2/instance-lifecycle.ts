@@ -23,6 +23,7 @@ export function seatOf(state: SandboxState, instance: InstanceRecord): InstanceS
     region: instance.region,
     privateIp: instance.privateIp,
     root: instance.root,
+    endpoint: state.endpoint,
   };
 }
 

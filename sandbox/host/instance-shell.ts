@@ -13,6 +13,8 @@ export interface InstanceSeat {
   privateIp: string;
   /** The instance's root directory on the host; `<root>/opt` is its `/opt`. */
   root: string;
+  /** The sandbox's endpoint, for the instance's AWS calls (`aws s3 cp`); unset before it listens. */
+  endpoint?: string;
 }
 
 /** A script to run on an instance. */
@@ -43,6 +45,8 @@ export function instanceEnvironment(seat: InstanceSeat): Record<string, string> 
     AWS_DEFAULT_REGION: seat.region,
     SANDBOX_INSTANCE_ID: seat.instanceId,
     SANDBOX_ID: seat.sandboxId,
+    // How any AWS CLI or SDK finds an AWS-compatible endpoint; the instance's `aws` stand-in reads it.
+    ...(seat.endpoint ? { AWS_ENDPOINT_URL: seat.endpoint } : {}),
   };
 }
 

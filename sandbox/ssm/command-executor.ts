@@ -4,7 +4,7 @@
  */
 import { seatOf } from '../ec2/instance-lifecycle';
 import { spawnOnInstance } from '../host/instance-shell';
-import { TERMINAL_STATUSES, type CommandRecord, type InvocationRecord } from '../state/commands';
+import { outputKey, TERMINAL_STATUSES, type CommandRecord, type InvocationRecord } from '../state/commands';
 import type { SandboxState } from '../state/sandbox-state';
 import { pingStatus } from './instance-information';
 
@@ -96,10 +96,14 @@ async function runInvocation(state: SandboxState, command: CommandRecord, invoca
     script: (command.parameters.commands ?? []).join('\n'),
     workingDirectory: command.parameters.workingDirectory?.[0] || undefined,
   });
+  // With an output bucket, the whole of each stream is kept for S3 (the agent uploads it when the command ends).
+  const whole = command.outputS3 ? { stdout: [] as string[], stderr: [] as string[] } : undefined;
   child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    whole?.stdout.push(d);
     if (invocation.stdout.length < STDOUT_LIMIT) invocation.stdout = (invocation.stdout + d).slice(0, STDOUT_LIMIT);
   });
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    whole?.stderr.push(d);
     if (invocation.stderr.length < STDERR_LIMIT) invocation.stderr = (invocation.stderr + d).slice(0, STDERR_LIMIT);
   });
   let ending: 'TimedOut' | 'Cancelled' | undefined;
@@ -138,8 +142,27 @@ async function runInvocation(state: SandboxState, command: CommandRecord, invoca
   clearTimeout(timer);
   child.stdout?.destroy();
   child.stderr?.destroy();
+  if (whole) await uploadOutput(state, command, invocation, whole);
   if (ending === 'Cancelled') finish(invocation, 'Cancelled', 'Cancelled', -1);
   else if (ending === 'TimedOut') finish(invocation, 'TimedOut', 'ExecutionTimedOut', -1);
   else if (exitCode === 0) finish(invocation, 'Success', 'Success', 0);
   else finish(invocation, 'Failed', 'Failed', exitCode);
+}
+
+/**
+ * Writes an invocation's whole stdout and stderr to the command's output bucket before it reports
+ * its end, as the agent uploads before it reports (SSM user guide, "Running commands": output to
+ * Amazon S3); an empty stream is not written. A bucket the sandbox does not have loses the output,
+ * as an agent without access would; the API's truncated output stays.
+ */
+async function uploadOutput(state: SandboxState, command: CommandRecord, invocation: InvocationRecord, whole: { stdout: string[]; stderr: string[] }): Promise<void> {
+  const bucket = command.outputS3!.bucket;
+  if (!state.objects.hasBucket(bucket)) {
+    state.logger.warn({ bucket, commandId: command.id }, 'SendCommand output bucket does not exist: the whole output is lost');
+    return;
+  }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const text = whole[stream].join('');
+    if (text) await state.objects.put(bucket, outputKey(command, invocation.instanceId, stream)!, Buffer.from(text), 'text/plain; charset=utf-8');
+  }
 }

@@ -15,7 +15,7 @@ import type {
 import { paginate } from '../protocol/pagination';
 import { AwsApiError, required } from '../protocol/errors';
 import type { OperationContext } from '../protocol/handler';
-import { aggregateStatus, TERMINAL_STATUSES, type CommandRecord, type InvocationRecord } from '../state/commands';
+import { aggregateStatus, outputKey, TERMINAL_STATUSES, type CommandRecord, type InvocationRecord } from '../state/commands';
 import { newCommandId } from '../state/ids';
 import type { SandboxState } from '../state/sandbox-state';
 import { dispatchCommand } from './command-executor';
@@ -62,6 +62,26 @@ function checkParameters(parameters: Record<string, string[]>): void {
   }
 }
 
+/**
+ * `OutputS3BucketName` and `OutputS3KeyPrefix` (SendCommand, SSM API reference): bucket 3-63
+ * characters, prefix at most 500. A bucket that does not exist is not refused here (AWS does not
+ * check it either); the agent's upload then fails and only the API's truncated output remains.
+ */
+function outputS3Of(input: SendCommandRequest): { bucket: string; keyPrefix: string } | undefined {
+  const bucket = input.OutputS3BucketName;
+  if (!bucket) return undefined;
+  if (bucket.length < 3 || bucket.length > 63) throw validationError(`Value '${bucket}' at 'outputS3BucketName' failed to satisfy constraint: Member must have length between 3 and 63`);
+  const keyPrefix = input.OutputS3KeyPrefix ?? '';
+  if (keyPrefix.length > 500) throw validationError(`Value at 'outputS3KeyPrefix' failed to satisfy constraint: Member must have length less than or equal to 500`);
+  return { bucket, keyPrefix };
+}
+
+/** The URL of an invocation's whole output on the sandbox's S3 (path-style), or '' without an output bucket. */
+function outputUrl(state: SandboxState, command: CommandRecord, instanceId: string, stream: 'stdout' | 'stderr'): string {
+  const key = outputKey(command, instanceId, stream);
+  return key && command.outputS3 ? `${state.endpoint ?? ''}/${command.outputS3.bucket}/${key.split('/').map(encodeURIComponent).join('/')}` : '';
+}
+
 function renderCommand(c: CommandRecord): Command {
   const invocations = [...c.invocations.values()];
   const status = aggregateStatus(c);
@@ -84,6 +104,7 @@ function renderCommand(c: CommandRecord): Command {
     ErrorCount: invocations.filter((i) => i.status === 'Failed' && i.statusDetails !== 'Undeliverable').length,
     DeliveryTimedOutCount: invocations.filter((i) => i.statusDetails === 'DeliveryTimedOut').length,
     TimeoutSeconds: c.timeoutSeconds,
+    ...(c.outputS3 ? { OutputS3BucketName: c.outputS3.bucket, OutputS3KeyPrefix: c.outputS3.keyPrefix } : {}),
     CloudWatchOutputConfig: { CloudWatchLogGroupName: '', CloudWatchOutputEnabled: false },
   };
 }
@@ -108,6 +129,7 @@ export function sendCommand({ state, region }: OperationContext, input: SendComm
   }
   const parameters = (input.Parameters ?? {}) as Record<string, string[]>;
   checkParameters(parameters);
+  const outputS3 = outputS3Of(input);
   const now = new Date();
   // Invisible for a moment, as AWS's are (aws/aws-cli#3546); the realism's lag can make it longer.
   const visibleAt = new Date(now.getTime() + Math.max(state.timings.commandVisibleMs, randomLag(state.realism.visibilityLagMs)));
@@ -128,6 +150,7 @@ export function sendCommand({ state, region }: OperationContext, input: SendComm
         { commandId: '', instanceId, status: 'Pending', statusDetails: 'Pending', responseCode: -1, stdout: '', stderr: '', visibleAt },
       ]),
     ),
+    ...(outputS3 ? { outputS3 } : {}),
     cancelled: false,
   };
   for (const inv of command.invocations.values()) Object.assign(inv, { commandId: command.id });
@@ -169,9 +192,9 @@ export function getCommandInvocation({ state, region }: OperationContext, input:
     Status: inv.status,
     StatusDetails: inv.statusDetails,
     StandardOutputContent: inv.stdout,
-    StandardOutputUrl: '',
+    StandardOutputUrl: outputUrl(state, command, instanceId, 'stdout'),
     StandardErrorContent: inv.stderr,
-    StandardErrorUrl: '',
+    StandardErrorUrl: outputUrl(state, command, instanceId, 'stderr'),
     CloudWatchOutputConfig: { CloudWatchLogGroupName: '', CloudWatchOutputEnabled: false },
   };
 }

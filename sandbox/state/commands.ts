@@ -31,7 +31,19 @@ export interface CommandRecord {
   readonly maxConcurrency: string;
   readonly maxErrors: string;
   readonly invocations: Map<string, InvocationRecord>;
+  /** `OutputS3BucketName`/`OutputS3KeyPrefix`: where each invocation's whole stdout and stderr go. */
+  readonly outputS3?: { bucket: string; keyPrefix: string };
   cancelled: boolean;
+}
+
+/**
+ * Where SSM puts an invocation's whole output: `<prefix>/<command id>/<instance id>/awsrunShellScript/0.awsrunShellScript/stdout`
+ * (and `stderr`), the layout the agent writes for `AWS-RunShellScript`'s one `aws:runShellScript` step.
+ */
+export function outputKey(command: CommandRecord, instanceId: string, stream: 'stdout' | 'stderr'): string | undefined {
+  if (!command.outputS3) return undefined;
+  const prefix = command.outputS3.keyPrefix.replace(/\/+$/, '');
+  return `${prefix ? `${prefix}/` : ''}${command.id}/${instanceId}/awsrunShellScript/0.awsrunShellScript/${stream}`;
 }
 
 /** Terminal statuses: nothing changes an invocation after these. */

@@ -11,6 +11,8 @@ import { AwsApiError } from '../protocol/errors';
 
 /** The service part of an action key. */
 export type ServiceId = 'ec2' | 'ssm' | 'elasticloadbalancing' | 'iam';
+/** Every service whose calls are counted and can be faulted (S3 speaks REST, routed apart: see s3/). */
+export type CountedService = ServiceId | 's3';
 
 /** Throttle an action: every call with probability `rate`, or the next `next` calls; for `forMs` (a storm), or until removed. */
 export interface ThrottleRule {
@@ -97,7 +99,9 @@ export function ec2BucketOf(action: string, input?: Record<string, unknown>): st
 }
 
 /** The throttling error each service really sends. */
-export function throttlingError(service: ServiceId, action: string): AwsApiError {
+export function throttlingError(service: CountedService, action: string): AwsApiError {
+  // S3: 503 SlowDown (S3 API reference, "Error responses").
+  if (service === 's3') return new AwsApiError('SlowDown', 'Please reduce your request rate.', 503);
   if (service === 'ssm') return new AwsApiError('ThrottlingException', `Rate exceeded for ${action}`, 400);
   if (service === 'elasticloadbalancing' || service === 'iam') return new AwsApiError('Throttling', 'Rate exceeded', 400);
   return new AwsApiError('RequestLimitExceeded', 'Request limit exceeded.', 503);
@@ -136,7 +140,7 @@ export class Faults {
   }
 
   /** Counts the call, then throws the fault that applies to it, if any. `input`: the decoded request. */
-  onCall(service: ServiceId, action: string, region: string, input?: Record<string, unknown>): void {
+  onCall(service: CountedService, action: string, region: string, input?: Record<string, unknown>): void {
     const key = `${service}:${action}`;
     this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
     const failure = this.failures.get(key)?.[0];

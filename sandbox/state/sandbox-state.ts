@@ -15,6 +15,7 @@ import { Faults } from './faults';
 import { ImageStore } from './images';
 import { InstanceStore } from './instances';
 import { LaunchTemplateStore } from './launch-templates';
+import { ObjectStore } from './objects';
 import { ParameterStore } from './parameters';
 import { Scheduler } from './scheduler';
 import { SnapshotStore } from './snapshots';
@@ -53,6 +54,7 @@ export class SandboxState {
   readonly targetGroups = new TargetGroupStore();
   readonly faults: Faults;
   readonly ips = new IpAllocator();
+  readonly objects: ObjectStore;
   readonly config: SandboxConfig;
   readonly timings: Timings;
   readonly realism: Realism;
@@ -60,6 +62,8 @@ export class SandboxState {
   readonly sandboxId: string;
   readonly logger: SandboxLogger;
   scheduler: Scheduler;
+  /** The sandbox's own endpoint once it listens (instances reach S3 through it). */
+  endpoint?: string;
 
   constructor(options: SandboxStateOptions) {
     this.config = options.config;
@@ -70,6 +74,7 @@ export class SandboxState {
     this.sandboxId = options.sandboxId;
     this.logger = options.logger;
     this.scheduler = this.newScheduler();
+    this.objects = new ObjectStore(join(this.dataDir, 's3'), this.config.s3Buckets);
     for (const region of this.config.regions) {
       for (const tg of region.targetGroups) {
         this.targetGroups.add({ region: region.name, config: tg, registrations: new Map() });
@@ -162,6 +167,7 @@ export class SandboxState {
     this.parameters.clear();
     this.targetGroups.clearRegistrations();
     this.faults.clear(false, true);
+    await this.objects.clear();
     await rm(join(this.dataDir, 'instances'), { recursive: true, force: true });
     await rm(join(this.dataDir, 'images'), { recursive: true, force: true });
     await this.seed();

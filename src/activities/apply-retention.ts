@@ -9,7 +9,6 @@ import { imagesInUse } from './image-usage';
 import { ownershipProver } from './ownership-proof';
 import { decideRetention, type RetentionCandidate } from './retention-policy';
 import { type ApplyRetentionInput, type ApplyRetentionOutput, type CatalogEntry, imageNameFor, Roles, TagKeys, tagValue } from '../contracts';
-import { heartbeat } from '../aws/heartbeat';
 
 const DAY_MS = 86_400_000;
 

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { heartbeat } from '../aws/heartbeat';
 import type { ArtifactRef } from '../contracts';
-import { heartbeat } from '../aws/heartbeat';
 
 /** The worker gives up reading an artifact to digest it after this long: the bake then runs as if no key were known. */
 const READ_TIMEOUT_MS = 10 * 60_000;

@@ -17,6 +17,8 @@ export interface ActivityDeps {
    * a hybrid-deploy workflow made and no longer needs. Without it, the reaper removes nothing.
    */
   temporal?: WorkflowLookup;
+  /** The Temporal Web UI's base URL (`TEMPORAL_UI_URL`), for links in notifications; none when unset. */
+  temporalUiUrl?: string;
 }
 
 /** What Temporal knows of one workflow run. */

@@ -8,6 +8,7 @@ import { createFindLatestImage } from './find-latest-image';
 import { createFindReusableImage } from './find-reusable-image';
 import { createKeepInstances } from './keep-instances';
 import { createLaunchInstances } from './launch-instances';
+import { createNotify } from './notify';
 import { createPreflight } from './preflight';
 import { createReapExpired } from './reap';
 import { createResolveBaseImage } from './resolve-base-image';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     keepInstances: createKeepInstances(deps),
     reapExpired: createReapExpired(deps),
     applyRetention: createApplyRetention(deps),
+    notify: createNotify(deps),
   };
 }
 

@@ -7,6 +7,7 @@ import { awsCall } from '../aws/errors';
 import { onlineAgents, waitForAgents } from '../aws/ssm-registration';
 import { resumeDetails, waitFor } from '../aws/wait';
 import { consistencyWindow, type ActivityDeps } from './deps';
+import { withWholeOutputTail } from './whole-output';
 import type { CommandResult, RunOnInstancesInput } from '../contracts';
 import { heartbeat } from '../aws/heartbeat';
 
@@ -34,7 +35,7 @@ export async function runCommands(deps: ActivityDeps, input: RunOnInstancesInput
   const results: CommandResult[] = [];
   for (const instanceId of input.instanceIds) {
     const { commandId } = statuses.get(instanceId)!;
-    results.push(await invocationResult(deps, input.region, commandId, instanceId, commandIds));
+    results.push(await withWholeOutputTail(deps, input.region, input.commandOutput, commandId, await invocationResult(deps, input.region, commandId, instanceId, commandIds)));
   }
   if (input.failOnError !== false) failIfAnyFailed(input, results);
   return results;
@@ -68,6 +69,8 @@ async function sendUnsent(deps: ActivityDeps, input: RunOnInstancesInput, comman
           executionTimeout: [String(input.timeoutSeconds)],
           ...(input.workingDirectory ? { workingDirectory: [input.workingDirectory] } : {}),
         },
+        // SSM keeps the whole stdout and stderr there (its API returns only their beginnings).
+        ...(input.commandOutput ? { OutputS3BucketName: input.commandOutput.s3Bucket, OutputS3KeyPrefix: input.commandOutput.s3KeyPrefix } : {}),
       }));
     }
     // Checkpoint at once, before the first poll: a retry from here on polls instead of re-sending.
@@ -208,7 +211,7 @@ function failIfAnyFailed(input: RunOnInstancesInput, results: CommandResult[]): 
     nonRetryable: true,
     message:
       `"${input.comment}" failed on ${failed.length} of ${results.length} instance(s) in ${input.region}; ` +
-      `${first.instanceId}: ${first.status} (exit ${first.exitCode}): ${lastLines(first.stderr || first.stdout)}`,
+      `${first.instanceId}: ${first.status} (exit ${first.exitCode}): ${lastLines(first.stderr || first.stdout)}${first.outputLocation ? ` (whole output: ${first.outputLocation})` : ''}`,
     details: [{ failed: failed.map(({ instanceId, status, exitCode, stderr }) => ({ instanceId, status, exitCode, stderr: lastLines(stderr) })) }],
   });
 }

@@ -24,13 +24,14 @@ export function createSyncCode(deps: ActivityDeps) {
       comment: `hybrid-deploy ${verb} ${input.version}`,
       timeoutSeconds: input.timeoutSeconds,
       failOnError: false,
+      ...(input.commandOutput ? { commandOutput: input.commandOutput } : {}),
     });
     const results = commandResults.map<SyncResult>((r) => ({
       instanceId: r.instanceId,
       ok: r.status === 'Success',
       ...parseSyncOutput(r.stdout),
       // The script prints the artifact URL only redacted; its commands' output is redacted too, in case.
-      ...(r.status === 'Success' ? {} : { error: redactSecrets(`${r.status} (exit ${r.exitCode}): ${lastLines(r.stderr || r.stdout)}`) }),
+      ...(r.status === 'Success' ? {} : { error: redactSecrets(`${r.status} (exit ${r.exitCode}): ${lastLines(r.stderr || r.stdout)}${r.outputLocation ? ` (whole output: ${r.outputLocation})` : ''}`) }),
     }));
     const failed = results.filter((r) => !r.ok);
     if (failed.length > 0 && input.failOnError !== false) {

@@ -29,7 +29,7 @@ export const EXIT_ARTIFACT_CONFLICT = 4;
  * restart, the bake's commands) runs exactly as written, from a file of its own; every other
  * value is a quoted literal. The artifact URL is printed only redacted.
  */
-export function buildSyncScript(input: Pick<SyncCodeInput, 'service' | 'version' | 'artifact' | 'provision' | 'mode'>): string {
+export function buildSyncScript(input: Pick<SyncCodeInput, 'service' | 'version' | 'artifact' | 'provision' | 'mode' | 'commandOutput'>): string {
   const { service, version } = input;
   const deploying = input.mode !== 'rollback';
   if (deploying && !input.artifact) throw new Error('syncCode needs an artifact to place a new release');
@@ -58,7 +58,7 @@ export function buildSyncScript(input: Pick<SyncCodeInput, 'service' | 'version'
   if (!deploying) {
     lines.push(`if [ ! -f "$release/${COMPLETE}" ]; then echo "release $version is not on this instance; cannot roll back to it" >&2; exit 3; fi`);
   } else {
-    if (input.provision) lines.push(...provisionLines(input.provision));
+    if (input.provision) lines.push(...provisionLines(input.provision, input.commandOutput !== undefined));
     lines.push(...placeReleaseLines());
   }
   lines.push(
@@ -145,24 +145,37 @@ function sameArtifactLines(version: string): string[] {
   ];
 }
 
-function provisionLines(provision: NonNullable<SyncCodeInput['provision']>): string[] {
+/**
+ * Installs the bake's packages and runs its commands on the builder. Their output goes to
+ * `shared/provision.log` (package managers are chatty, and the markers must stay in SSM's first
+ * 24,000 characters of stdout); when the whole output is kept (`commandOutput`), it streams to
+ * stderr too, so it is readable after the fact with `hybrid-deploy logs`. A failure prints the end
+ * of the log to stderr, last, where the failure report reads it.
+ */
+function provisionLines(provision: NonNullable<SyncCodeInput['provision']>, keepWhole: boolean): string[] {
   const log = '"$install_dir/shared/provision.log"';
+  // `status` is the command's exit status either way; streamed, tee copies the output to stderr.
+  const run = (command: string) =>
+    keepWhole
+      ? `status=$( { { if ${command} 2>&1; then echo 0 >&3; else echo $? >&3; fi; } | tee -a ${log} >&2; } 3>&1 )`
+      : `if ${command} >>${log} 2>&1; then status=0; else status=$?; fi`;
   const lines: string[] = [];
   if (provision.packages.length > 0) {
     const packages = provision.packages.map(shq).join(' ');
     lines.push(
       `if command -v dnf >/dev/null 2>&1; then pm="dnf install -y"; elif command -v yum >/dev/null 2>&1; then pm="yum install -y"; ` +
         `elif command -v apt-get >/dev/null 2>&1; then pm="apt-get install -y"; else echo "no package manager (dnf, yum, apt-get) on this image" >&2; exit 1; fi`,
-      // Package managers are chatty; their output goes to a log so the markers stay in SSM's 24,000 characters.
-      `if ! $pm ${packages} >>${log} 2>&1; then echo "installing packages failed:" >&2; tail -n 20 ${log} >&2; exit 1; fi`,
+      run(`$pm ${packages}`),
+      `if [ "$status" != 0 ]; then echo "installing packages failed:" >&2; tail -n 20 ${log} >&2; exit 1; fi`,
     );
   }
   provision.commands.forEach((command, index) => {
     const name = `bake-${index + 1}.sh`;
     lines.push(
       commandFileLine(name, command),
+      run(`sh "$scratch/${name}"`),
       // Named by position, not quoted: a command may hold a secret, and its output is in the log.
-      `sh "$scratch/${name}" >>${log} 2>&1 || { status=$?; echo "bake.commands[${index}] failed (exit $status); the end of its output:" >&2; tail -n 20 ${log} >&2; exit 1; }`,
+      `if [ "$status" != 0 ]; then echo "bake.commands[${index}] failed (exit $status); the end of its output:" >&2; tail -n 20 ${log} >&2; exit 1; fi`,
     );
   });
   return lines;

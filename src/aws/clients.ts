@@ -1,6 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SDK_MAX_ATTEMPTS } from '../contracts/retry-policy';
 import { addRateLimitMiddleware, RateLimiter, type RateLimitOverrides } from './rate-limit';
@@ -22,8 +23,8 @@ export interface AwsClientOptions {
   configure?: (client: AwsClient, service: AwsService, region: string) => void;
 }
 
-export type AwsService = 'ec2' | 'ssm' | 'elbv2' | 'iam';
-type AwsClient = EC2Client | SSMClient | ElasticLoadBalancingV2Client | IAMClient;
+export type AwsService = 'ec2' | 'ssm' | 'elbv2' | 'iam' | 's3';
+type AwsClient = EC2Client | SSMClient | ElasticLoadBalancingV2Client | IAMClient | S3Client;
 
 /** Region-scoped AWS clients, made once per region and shared by all activities of a worker. */
 export interface AwsClients {
@@ -32,6 +33,8 @@ export interface AwsClients {
   elbv2(region: string): ElasticLoadBalancingV2Client;
   /** IAM is global; the region only picks the partition's endpoint. Read-only use (preflight). */
   iam(region: string): IAMClient;
+  /** S3 (the whole output of commands, kept by SSM); follows a bucket's region if it is elsewhere. */
+  s3(region: string): S3Client;
   destroy(): void;
   /** The limiter every client here draws from, when rate limits are on (for metrics). */
   readonly rateLimiter?: RateLimiter;
@@ -54,7 +57,8 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     let client = cache.get(key) as T | undefined;
     if (!client) {
       client = make();
-      if (rateLimiter && service !== 'iam') addRateLimitMiddleware(client, rateLimiter, service, region);
+      // IAM is read once by the preflight; S3's request limits are per key prefix and thousands a second: nothing here comes near them.
+      if (rateLimiter && service !== 'iam' && service !== 's3') addRateLimitMiddleware(client, rateLimiter, service, region);
       options.configure?.(client, service, region);
       cache.set(key, client);
     }
@@ -65,6 +69,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     ssm: (region) => get('ssm', region, () => new SSMClient({ ...base, region })),
     elbv2: (region) => get('elbv2', region, () => new ElasticLoadBalancingV2Client({ ...base, region })),
     iam: (region) => get('iam', region, () => new IAMClient({ ...base, region })),
+    s3: (region) => get('s3', region, () => new S3Client({ ...base, region, followRegionRedirects: true })),
     destroy: () => {
       for (const client of cache.values()) client.destroy();
       cache.clear();

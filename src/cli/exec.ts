@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { approveCommand } from './commands/approve';
 import { bakeCommand } from './commands/bake';
 import { cancelCommand } from './commands/cancel';
 import { checkCommand } from './commands/check';
@@ -6,6 +7,7 @@ import { codecServerCommand } from './commands/codec-server';
 import { deployCommand } from './commands/deploy';
 import { housekeepingCommand } from './commands/housekeeping';
 import { imagesCommand } from './commands/images';
+import { logsCommand } from './commands/logs';
 import { reapCommand } from './commands/reap';
 import { reportCommand } from './commands/report';
 import { sandboxCommand } from './commands/sandbox';
@@ -69,7 +71,7 @@ function buildProgram(ctx: CommandContext): Command {
     );
   // --json and --debug belong to the program, so every command has them and they may come anywhere on the line.
   for (const option of globalOptions()) program.addOption(option);
-  for (const command of [deployCommand(ctx), checkCommand(ctx), bakeCommand(ctx), statusCommand(ctx), cancelCommand(ctx), reportCommand(ctx), reapCommand(ctx), imagesCommand(ctx), housekeepingCommand(ctx), sandboxCommand(ctx), workerVersionCommand(ctx), codecServerCommand(ctx)]) {
+  for (const command of [deployCommand(ctx), checkCommand(ctx), bakeCommand(ctx), statusCommand(ctx), cancelCommand(ctx), approveCommand(ctx), logsCommand(ctx), reportCommand(ctx), reapCommand(ctx), imagesCommand(ctx), housekeepingCommand(ctx), sandboxCommand(ctx), workerVersionCommand(ctx), codecServerCommand(ctx)]) {
     // Subcommands made with `new Command` inherit nothing: give each the program's error and output handling.
     command.copyInheritedSettings(program);
     // The emulator exits with its own code; every other command with the table's.
@@ -82,6 +84,6 @@ function buildProgram(ctx: CommandContext): Command {
 /** commander's own errors (unknown flag, missing argument…) are the user's; help and version are success. */
 function fromCommander(error: CommanderError): CliError | undefined {
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return undefined;
-  const message = error.code === 'commander.help' ? 'no command given (deploy, check, bake, status, cancel, report, reap, sandbox or worker-version; see --help)' : error.message.replace(/^error:\s*/, '');
+  const message = error.code === 'commander.help' ? 'no command given (deploy, check, bake, status, approve, cancel, logs, report, reap, images, housekeeping, sandbox or worker-version; see --help)' : error.message.replace(/^error:\s*/, '');
   return new CliError(ErrorCode.INVALID_INPUT, message, { exitCode: ExitCode.INVALID_INPUT, fault: Fault.USER, cause: error });
 }

@@ -40,6 +40,12 @@ export const Flags = {
   deploymentName: () => valueOption('--deployment-name <name>', 'the Worker Deployment (default: $HYBRID_DEPLOY_DEPLOYMENT_NAME)'),
   buildId: () => valueOption('--build-id <id>', "set-current: the build (default: $HYBRID_DEPLOY_BUILD_ID, else this checkout's: package version + workflow bundle hash)"),
   waitSeconds: () => valueOption('--wait-seconds <n>', "set-current: how long to wait for the build's workers to poll (default 60)"),
+  requireApproval: () => new Option('--require-approval', "wait for `hybrid-deploy approve` before traffic moves (default: the spec's approval.required)"),
+  reject: () => new Option('--reject', 'reject the deploy instead (it then undoes what it did, as after a failure); needs --reason'),
+  reason: () => valueOption('--reason <text>', 'why (required with --reject; recorded with the decision)'),
+  by: () => valueOption('--by <name>', 'who decides (default: $GITHUB_ACTOR or $GITLAB_USER_LOGIN in CI, else the OS user)'),
+  instance: () => valueOption('--instance <id>', 'only this instance, e.g. i-0123456789abcdef0'),
+  step: () => valueOption('--step <step>', 'only this step: sync, bake, post-deploy or rollback'),
 } as const;
 
 /** Options of the program itself, accepted anywhere on the command line, for every command. */

@@ -25,7 +25,9 @@ export type CommandResult =
   | WorkerVersionSet
   | WorkerDeploymentReport
   | ReportWritten
-  | PreflightChecked;
+  | PreflightChecked
+  | ApprovalRecorded
+  | CommandLogs;
 
 /** Where a workflow run is: its id, run id and Web UI page. */
 export interface RunLink {
@@ -229,6 +231,29 @@ export interface PreflightChecked {
   checked: string[];
   /** What could not be checked (e.g. IAM not readable with these credentials); not a problem. */
   unchecked: string[];
+}
+
+/** `approve`: the deploy recorded the decision (approved: it goes live; rejected: it undoes what it did). */
+export interface ApprovalRecorded extends RunLink {
+  kind: 'approval-recorded';
+  app: string;
+  env: string;
+  approved: boolean;
+  by: string;
+  /** When the deploy recorded it (workflow time). */
+  at: string;
+  reason?: string;
+}
+
+/** `logs`: the whole output of the commands a deploy ran, per step, instance and stream. */
+export interface CommandLogs {
+  kind: 'command-logs';
+  app: string;
+  env: string;
+  runId: string;
+  /** Where it was read from: `s3://bucket/prefix/…`. */
+  location: string;
+  outputs: { step: string; commandId: string; instanceId: string; stream: 'stdout' | 'stderr'; bytes: number; text: string }[];
 }
 
 /** What a command hands back to exec: its exit code and, unless it printed nothing, its result. */

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DeployRequest } from '../contracts';
 import { clientSealsSecrets, CODEC_KEYS_ENV, CodecKeyError, codecFromEnv, sealingDataConverter, type SealingCodec } from '../codec';
 import { urlCarriesSecret } from '../contracts/redact';
 import { loadTemporalSettings } from '../temporal-settings';
@@ -52,6 +53,22 @@ export function requireSealing(client: Client, artifactUrl: string, flag = '--ar
     ErrorCode.INVALID_INPUT,
     `${flag}: the URL carries a query string (a presigned URL's signature?), which would be readable in workflow history: ` +
       `set ${CODEC_KEYS_ENV} (or HYBRID_DEPLOY_CODEC_KEY_FILE) so it travels encrypted, or use an s3:// URL (fetched with the instance role); nothing was started`,
+    { exitCode: ExitCode.INVALID_INPUT, fault: Fault.USER },
+  );
+}
+
+/**
+ * Refuses a request whose secrets the client would store in clear in workflow history: a
+ * secret-bearing artifact URL (see {@link requireSealing}) and any webhook URL of the spec's
+ * `notify` (the URL is the webhook's credential). Checked before anything starts: exit 2.
+ */
+export function requireSealedRequest(client: Client, request: DeployRequest): void {
+  requireSealing(client, request.artifact.url);
+  const webhooks = request.spec.notify?.webhooks ?? [];
+  if (webhooks.length === 0 || clientSealsSecrets(client)) return;
+  throw new CliError(
+    ErrorCode.INVALID_INPUT,
+    `notify.webhooks: a webhook URL is a secret, which would be readable in workflow history: set ${CODEC_KEYS_ENV} (or HYBRID_DEPLOY_CODEC_KEY_FILE) so it travels encrypted; nothing was started`,
     { exitCode: ExitCode.INVALID_INPUT, fault: Fault.USER },
   );
 }

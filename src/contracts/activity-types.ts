@@ -55,6 +55,15 @@ export interface LaunchInstancesOutput {
   instances: InstanceRef[];
 }
 
+/**
+ * Where SSM writes the whole output of a command (`SendCommand`'s `OutputS3BucketName` and
+ * `OutputS3KeyPrefix`): the spec's `commandOutput`, the prefix narrowed to the run and the step.
+ */
+export interface CommandOutputLocation {
+  s3Bucket: string;
+  s3KeyPrefix: string;
+}
+
 /** Input of `runOnInstances`. */
 export interface RunOnInstancesInput {
   region: string;
@@ -66,6 +75,8 @@ export interface RunOnInstancesInput {
   timeoutSeconds: number;
   /** Throw a non-retryable `CommandFailed` if any instance fails (default true). */
   failOnError?: boolean;
+  /** Keep the whole output in S3 (SSM's API returns only its first 24,000 characters). */
+  commandOutput?: CommandOutputLocation;
 }
 export interface RunOnInstancesOutput {
   results: CommandResult[];
@@ -85,6 +96,8 @@ export interface SyncCodeInput {
   mode?: 'deploy' | 'rollback';
   timeoutSeconds: number;
   failOnError?: boolean;
+  /** Keep the whole output in S3 (the bake's commands stream theirs to stderr then). */
+  commandOutput?: CommandOutputLocation;
 }
 export interface SyncCodeOutput {
   results: SyncResult[];

@@ -65,6 +65,8 @@ export interface DeployRequest {
   rollout?: RolloutOptions;
   /** Immutable deploys and bakes: bake even when an image with the same bake key exists (`--force-bake`). */
   forceBake?: boolean;
+  /** Wait for a person's approval before traffic moves (`--require-approval`), whatever the spec's `approval.required` says. */
+  requireApproval?: boolean;
   /** Operator tuning; the defaults suit almost everyone. */
   limits?: {
     /** A rolling sync continues as new once its history passes this many events (default 2,000). */

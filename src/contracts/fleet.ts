@@ -29,6 +29,8 @@ export interface CommandResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** Where the whole output is (`s3://bucket/…/0.awsrunShellScript/`), when kept. */
+  outputLocation?: string;
 }
 
 /** What syncCode did on one instance. */

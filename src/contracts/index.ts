@@ -5,10 +5,12 @@
  * an activity's implementation); activities, the CLI and the harness import it too.
  */
 export * from './activity-types';
+export * from './approval';
 export * from './deploy-request';
 export * from './fleet';
 export * from './image-catalog';
 export * from './image-naming';
+export * from './notifications';
 export * from './redact';
 export * from './retry-policy';
 export * from './search-attributes';

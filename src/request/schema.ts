@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RESERVED_TAG_PREFIXES } from '../contracts/tags';
+import { ApprovalSchema, CommandOutputSchema, NotifySchema } from './operations-schema';
 import { AWS_REGIONS } from './regions';
 import { parseCountOrPercent } from './rollout';
 
@@ -178,6 +179,9 @@ export const DeploySpecSchema = z
     postDeploy: z.array(command).default([]),
     rollout: RolloutSchema.prefault({}),
     timeouts: TimeoutsSchema.prefault({}),
+    approval: ApprovalSchema.prefault({}),
+    notify: NotifySchema.prefault({}),
+    commandOutput: CommandOutputSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();
@@ -203,3 +207,4 @@ export type RegionSettings = z.output<typeof RegionSettingsSchema>;
 export type ServiceSettings = z.output<typeof ServiceSchema>;
 export type HealthCheck = z.output<typeof HealthCheckSchema>;
 export type Timeouts = z.output<typeof TimeoutsSchema>;
+export type { CommandOutputSettings, Webhook } from './operations-schema';

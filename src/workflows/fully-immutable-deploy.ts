@@ -8,13 +8,14 @@ import { copyImage } from './steps/copy-image';
 import { launchFleet } from './steps/launch-fleet';
 import { goLive } from './steps/go-live';
 import { runPostDeployTasks } from './steps/run-post-deploy-tasks';
+import { newFleetsWaiting, waitForApproval } from './steps/wait-for-approval';
 
 /**
  * Fully immutable:
  *  1. bake an image holding the release (in the first region), and copy it to the others;
  *  2. in each region, as soon as its image is there, instantiate a fresh fleet from it;
  *  3. perform the post-deploy tasks and the smoke test on it;
- * then go live: every region at once, and the old fleets retired.
+ * then, once approved when approval is required, go live: every region at once, and the old fleets retired.
  */
 export async function fullyImmutableDeploy(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
@@ -26,6 +27,7 @@ export async function fullyImmutableDeploy(request: DeployRequest): Promise<Depl
       await runPostDeployTasks(run, region, fleet.instances);
       return fleet;
     });
+    await waitForApproval(run, newFleetsWaiting(fleets));
     return goLive(run, fleets);
   });
 }

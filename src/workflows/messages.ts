@@ -1,9 +1,9 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ReusableImage, RunKind } from '../contracts';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ReusableImage, RunKind, WaitingFleet } from '../contracts';
 
 /** Where a deploy is; also upserted as the `DeployPhase` search attribute. */
 export const Phases = [
-  'starting', 'resolving', 'baking', 'copying', 'launching', 'verifying', 'promoting', 'retiring',
+  'starting', 'resolving', 'baking', 'copying', 'launching', 'verifying', 'waiting-for-approval', 'promoting', 'retiring',
   'syncing', 'rolling-back', 'compensating', 'done', 'failed', 'cancelled',
 ] as const;
 export type Phase = (typeof Phases)[number];
@@ -45,6 +45,10 @@ export interface DeployStatus {
   bakeKeyUnknown?: string;
   error?: string;
   compensation?: string[];
+  /** The approval gate, once the deploy reached it (see {@link approveUpdate}). */
+  approval?: ApprovalStatus;
+  /** Webhook deliveries that failed (a failing webhook never fails the deploy). */
+  notificationFailures?: string[];
 }
 
 /** `status`: the deploy's phase and per-region progress (the CLI and the Web UI's query tab read it). */
@@ -72,3 +76,39 @@ export interface RolloutProgress {
 
 /** `rolloutProgress`: sent by each region's rolling sync (a child workflow) to its parent deploy. */
 export const rolloutProgressSignal = defineSignal<[RolloutProgress]>('rolloutProgress');
+
+/** What `hybrid-deploy approve` sends: approve, or reject with a reason; who decides. */
+export interface ApprovalRequest {
+  approve: boolean;
+  /** Who decides (`--by`, else the CI actor or the OS user). */
+  by: string;
+  /** Why: required to reject. */
+  reason?: string;
+}
+
+/** A decision, as the deploy recorded it. */
+export interface ApprovalDecision {
+  approved: boolean;
+  by: string;
+  /** When the deploy received it (ISO, workflow time). */
+  at: string;
+  reason?: string;
+}
+
+/** The approval gate: what waits, since when, until when, and how it ended. */
+export interface ApprovalStatus {
+  state: 'waiting' | 'approved' | 'rejected' | 'timed-out';
+  /** When the deploy started waiting and when the wait times out (ISO, workflow time). */
+  waitingSince: string;
+  deadline: string;
+  /** What waits for the decision, as instances: the new fleets, or a mutable deploy's canary batches. */
+  waiting: WaitingFleet;
+  decision?: ApprovalDecision;
+}
+
+/**
+ * `approve`: lets a deploy waiting at its approval gate go live, or rejects it (then it
+ * compensates, as after a failure). Validated: only a deploy that is waiting accepts it, a
+ * rejection needs a reason, and the decider is named.
+ */
+export const approveUpdate = defineUpdate<ApprovalDecision, [ApprovalRequest]>('approve');

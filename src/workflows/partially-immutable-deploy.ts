@@ -8,13 +8,14 @@ import { launchFleet } from './steps/launch-fleet';
 import { goLive } from './steps/go-live';
 import { placeRelease } from './steps/place-release';
 import { runPostDeployTasks } from './steps/run-post-deploy-tasks';
+import { newFleetsWaiting, waitForApproval } from './steps/wait-for-approval';
 
 /**
  * Partially immutable: no bake, no copy — minutes faster.
  *  1. instantiate a fresh fleet in each region from the image the immutable procedure baked last;
  *  2. replace the application code on it with the new release;
  *  3. perform the post-deploy tasks and the smoke test on it;
- * then go live: every region at once, and the old fleets retired.
+ * then, once approved when approval is required, go live: every region at once, and the old fleets retired.
  */
 export async function partiallyImmutableDeploy(request: DeployRequest): Promise<DeployResult> {
   return runDeploy(request, async (run) => {
@@ -26,6 +27,7 @@ export async function partiallyImmutableDeploy(request: DeployRequest): Promise<
       await runPostDeployTasks(run, region, fleet.instances);
       return fleet;
     });
+    await waitForApproval(run, newFleetsWaiting(fleets));
     return goLive(run, fleets);
   });
 }

@@ -13,6 +13,8 @@ export interface RollingSyncInput {
   plan: BatchPlan;
   /** The first batch this run does (a run that continued as new picks up here). */
   nextBatch: number;
+  /** Stop before this batch (a mutable deploy's canary does only the first); default: every batch of the plan. */
+  untilBatch?: number;
   /** Instances earlier runs updated, to roll back if a later batch fails. */
   updated: UpdatedInstance[];
   /** `rollback`: put `updated` back on their previous releases (another region failed). */
@@ -51,7 +53,8 @@ export async function rollingSync(input: RollingSyncInput): Promise<RollingSyncR
     const budget = input.request.limits?.historyEventsPerRun ?? DEFAULT_HISTORY_EVENTS_PER_RUN;
     // The last progress report, still on its way to the parent: the run ends only once it arrived.
     let reported = Promise.resolve();
-    for (let batch = input.nextBatch; batch < plan.batches; batch++) {
+    const until = Math.min(input.untilBatch ?? plan.batches, plan.batches);
+    for (let batch = input.nextBatch; batch < until; batch++) {
       if (batch > input.nextBatch && (workflowInfo().historyLength > budget || workflowInfo().continueAsNewSuggested)) {
         await reported;
         await continueAsNew<typeof rollingSync>({ ...input, nextBatch: batch, updated });

@@ -232,6 +232,18 @@ describe('the sync script with awkward input', () => {
     expect(result.stderr).not.toContain('s3cr3t');
   });
 
+  it('streams the bake\'s output to stderr too when the whole output is kept, with the same exit statuses', () => {
+    const commandOutput = { s3Bucket: 'logs', s3KeyPrefix: 'runs' };
+    const ok = sync({ version: '5.0.0', provision: { packages: [], commands: ['echo step one', 'echo to stderr >&2'] }, artifact: { url: built[1].artifact, sha256: built[1].sha256 }, commandOutput });
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toContain('step one\nto stderr\n');
+    expect(ok.stdout).not.toContain('step one');
+    expect(ok.changed).toBe(true);
+    const failed = sync({ version: '9.0.1', provision: { packages: [], commands: ['echo before; exit 7'] }, artifact: { url: built[1].artifact, sha256: built[1].sha256 }, commandOutput });
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/^before\nbake\.commands\[0\] failed \(exit 7\); the end of its output:\n/);
+  });
+
   it('fetches a URL with glob characters once, as written (no [1-300] expansion)', async () => {
     const requests: string[] = [];
     const server = createServer((req, res) => {

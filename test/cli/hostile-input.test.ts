@@ -62,6 +62,10 @@ describe('hybrid-deploy deploy with hostile and careless input', () => {
     ['a FIFO as the .sha256 sidecar', (f) => sidecarFifo(f), /^--sha256 \(read from .*\.sha256\)$/, /a FIFO/],
     ['a version with shell in it', (f) => (f['--version'] = '1.0.0;reboot'), '--version', /is not a version/],
     ['an env with a path in it', (f) => (f['--env'] = '../prod'), '--env', /is not an environment name/],
+    ['a webhook URL with user:password@', specWith((s) => (s.notify = { webhooks: [{ url: 'https://bot:hunter2@hooks.example.com/NOTPRINTED' }] })), 'notify.webhooks[0].url', /not an http\(s\) URL .*not shown: a webhook URL is a secret/],
+    ['a webhook URL that is not one', specWith((s) => (s.notify = { webhooks: [{ url: 'hooks.example.com/NOTPRINTED' }] })), 'notify.webhooks[0].url', /not an http\(s\) URL/],
+    ['a webhook event that does not exist', specWith((s) => (s.notify = { webhooks: [{ url: 'https://hooks.example.com/T', events: ['deployed'] }] })), 'notify.webhooks[0].events[0]', /waiting-for-approval/],
+    ['an approval that times out at once', specWith((s) => (s.approval = { required: true, timeoutHours: 0 })), 'approval.timeoutHours', /too small|>0/i],
   ];
 
   function file(name: string, text: string): string {
@@ -120,6 +124,25 @@ describe('hybrid-deploy deploy with hostile and careless input', () => {
     });
     expect(code).toBe(2);
     expect(stderr).toMatch(/--artifact: the URL carries a query string .* set HYBRID_DEPLOY_CODEC_KEYS/);
+    expect(stdout + stderr).not.toContain('NOTPRINTED');
+  });
+
+  it('refuses webhooks when the CLI holds no codec key to seal their URLs (and connects, but starts nothing)', async () => {
+    const env = world.uniqueEnv('nokey');
+    envs.push(env);
+    const { url, sha256 } = world.artifact('1.0.0');
+    const spec = world.spec((s) => (s.notify = { webhooks: [{ url: 'https://hooks.example.com/services/NOTPRINTED', format: 'slack' }] }));
+    let stdout = '';
+    let stderr = '';
+    const unsealed = new Client({ connection: world.client.connection, namespace: 'default' });
+    const code = await exec(['deploy', '--procedure', 'immutable', '--spec', spec, '--env', env, '--version', '1.0.0', '--artifact', url, '--sha256', sha256, '--task-queue', world.taskQueue], {
+      stdout: (s) => (stdout += s),
+      stderr: (s) => (stderr += s),
+      env: {},
+      connect: async () => unsealed,
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/notify\.webhooks: a webhook URL is a secret, which would be readable in workflow history: set HYBRID_DEPLOY_CODEC_KEYS .*nothing was started/);
     expect(stdout + stderr).not.toContain('NOTPRINTED');
   });
 

@@ -159,7 +159,8 @@ export async function startDeployWorld(options: DeployWorldOptions = {}): Promis
       const code = await exec([...args, ...(args[0] === 'deploy' || (args[0] === 'bake' && !args.includes('--task-queue')) ? ['--task-queue', taskQueue] : [])], {
         stdout: (s) => (stdout += s),
         stderr: (s) => (stderr += s),
-        env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: 'default', AWS_ENDPOINT_URL: sandbox.endpoint, HYBRID_DEPLOY_CODEC_KEYS: codecKeys, ...extraEnv },
+        // AWS_ENDPOINT_URL: commands that read AWS themselves (logs) reach the sandbox, as a user's CLI would.
+        env: { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: 'default', HYBRID_DEPLOY_CODEC_KEYS: codecKeys, AWS_ENDPOINT_URL: sandbox.endpoint, AWS_REGION: 'us-east-1', ...extraEnv },
         connect: async () => {
           temporalConnects++;
           return client;

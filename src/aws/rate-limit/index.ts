@@ -28,6 +28,6 @@ export { DEFAULT_RATE_LIMITS, DEFAULT_UTILIZATION, type BucketSpec, type RateLim
 export { parseRateLimitOverrides, RATE_LIMITS_ENV, rateLimitsFromEnv, resolveRateLimits, type RateLimitOverrides } from './overrides';
 export { classifyCommand, type BucketChoice } from './classify';
 export { TokenBucket, type BucketStats } from './token-bucket';
-export { RateLimiter, type BucketMetrics } from './limiter';
+export { RateLimiter, type BucketMetrics, type TokenWait } from './limiter';
 export { addRateLimitMiddleware, RATE_LIMIT_MIDDLEWARE, rateLimitMiddleware } from './middleware';
 export { countFleet, FLEET_RECOUNT_MS, shareBudgetWithFleet, STALE_POLLER_MS, type FleetShareOptions } from './fleet-share';

@@ -16,6 +16,15 @@ export interface BucketMetrics extends BucketStats, BucketSpec {
   queued: number;
 }
 
+/** One wait for a token, as {@link RateLimiter.onWait} observers see it (for metrics). */
+export interface TokenWait {
+  region: string;
+  service: RateLimitedService;
+  bucket: string;
+  operation: string;
+  waitedMs: number;
+}
+
 /**
  * The worker's limiter: a token bucket per (region, service, bucket), made on first use and
  * shared by every client that was given this limiter, so all activities of a worker draw from
@@ -29,6 +38,7 @@ export class RateLimiter {
   /** This worker's part of the fleet's budget (1 alone; 1/3 as one of three workers): see fleet-share.ts. */
   private fleetShare = 1;
   private readonly buckets = new Map<string, { region: string; choice: BucketChoice; spec: BucketSpec; bucket: TokenBucket }>();
+  private readonly waitObservers: ((wait: TokenWait) => void)[] = [];
 
   /** `now`: a monotonic clock in ms, for tests. */
   constructor(overrides: RateLimitOverrides = {}, private readonly now?: () => number) {
@@ -84,7 +94,19 @@ export class RateLimiter {
     whileQueued?: () => () => void,
   ): Promise<number> {
     const bucket = this.bucketFor(region, service, commandName, input);
-    return bucket ? bucket.take(signal, whileQueued) : Promise.resolve(0);
+    if (!bucket) return Promise.resolve(0);
+    const taken = bucket.take(signal, whileQueued);
+    if (this.waitObservers.length === 0) return taken;
+    return taken.then((waitedMs) => {
+      const wait = { region, service, bucket: classifyCommand(service, commandName, input, this.table).bucket, operation: commandName, waitedMs };
+      for (const observe of this.waitObservers) observe(wait);
+      return waitedMs;
+    });
+  }
+
+  /** Calls `observer` after every token taken, with how long it waited (0 when one was there). */
+  onWait(observer: (wait: TokenWait) => void): void {
+    this.waitObservers.push(observer);
   }
 
   /** Every bucket used so far, with its counters. */

@@ -9,7 +9,7 @@ import type { CommandOutput } from '../results';
 import { runMetadata, triggerOf, type Trigger } from '../run-metadata';
 import { DEPLOY_WORKFLOWS, startingSearchAttributes } from '../workflow-start';
 import type { RunFlags } from './deploy';
-import { requireSealing } from '../temporal';
+import { requireSealedRequest } from '../temporal';
 import { nextRunsOf, upsertSchedule } from '../schedules';
 
 /** The schedule's id: one nightly bake per app and environment. */
@@ -21,7 +21,7 @@ export function bakeScheduleId(app: string, env: string): string {
 export async function scheduleBake(ctx: CommandContext, request: DeployRequest, schedule: BakeSchedule, flags: RunFlags): Promise<CommandOutput> {
   const scheduleId = bakeScheduleId(request.spec.app, request.env);
   const { client, namespace } = await ctx.temporal();
-  requireSealing(client, request.artifact.url);
+  requireSealedRequest(client, request);
   const options = scheduleOptions(scheduleId, request, schedule, taskQueueOf(flags.taskQueue, ctx.env), triggerOf(ctx.env));
   const created = await upsertSchedule(client, options);
   const nextRuns = await nextRunsOf(client, scheduleId);

@@ -11,7 +11,7 @@ import type { Timeline } from '../timeline/timeline';
 import { waitForDeploy } from '../wait-for-deploy';
 import { runMetadata, triggerOf } from '../run-metadata';
 import { startDeploy } from '../workflow-start';
-import { requireSealing } from '../temporal';
+import { requireSealedRequest } from '../temporal';
 
 /** What `deploy` and `bake` share once their request is built: follow it or not, and where. */
 export interface RunFlags {
@@ -32,6 +32,7 @@ export function deployCommand(ctx: CommandContext): Command {
     .addOption(Flags.forceBake())
     .addOption(Flags.batchSize())
     .addOption(Flags.minHealthy())
+    .addOption(Flags.requireApproval())
     .addOption(Flags.wait())
     .addOption(Flags.taskQueue())
     .action(async (raw: RawFlags<DeployFlags & RunFlags>) => {
@@ -49,7 +50,7 @@ export async function runDeploy(ctx: CommandContext, request: DeployRequest, fla
   const target: DeployTarget = { procedure: request.procedure, app: request.spec.app, env: request.env, version: request.version };
   const workflowId = deployWorkflowId(target.app, target.env, target.procedure);
   const { client, namespace } = await ctx.temporal();
-  requireSealing(client, request.artifact.url);
+  requireSealedRequest(client, request);
   const uiUrl = (runId: string) => ctx.uiUrl(namespace, workflowId, runId);
   const handle = await startDeploy(client, request, taskQueueOf(flags.taskQueue, ctx.env), uiUrl, runMetadata(request, triggerOf(ctx.env)));
   const link: RunLink = { workflowId, runId: handle.firstExecutionRunId, uiUrl: uiUrl(handle.firstExecutionRunId) };

@@ -11,6 +11,7 @@ import { checkSchedule, type BakeSchedule, type ScheduleFlags } from './schedule
 export interface DeployFlags extends ReleaseFlags, RolloutFlags {
   procedure?: string;
   forceBake?: boolean;
+  requireApproval?: boolean;
 }
 
 /** The `bake` flags, one value each. */
@@ -39,7 +40,7 @@ export function buildDeployRequest(flags: DeployFlags, problems: InputProblem[] 
     problems.push({ path: '--force-bake', message: `only an immutable deploy bakes; a ${procedure} deploy launches from or syncs onto what exists (drop --force-bake, or use --procedure immutable)` });
   }
   if (problems.length > 0 || !spec || !procedure || !release) throw refused('deploy', problems);
-  return { procedure, spec, ...release, ...(rollout ? { rollout } : {}), ...(flags.forceBake ? { forceBake: true } : {}) };
+  return { procedure, spec, ...release, ...(rollout ? { rollout } : {}), ...(flags.forceBake ? { forceBake: true } : {}), ...(flags.requireApproval ? { requireApproval: true } : {}) };
 }
 
 /**

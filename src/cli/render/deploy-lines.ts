@@ -1,5 +1,6 @@
 import type { DeployResult, DeployStatus, RegionProgress } from '../../workflows/messages';
 import { outcomeWords } from '../outcome';
+import { approvalStatusLines, notificationFailureLines } from './operations-lines';
 import type { PendingActivity } from '../pending-activities';
 import type { DeployTarget, RunLink, RunState } from '../results';
 import { formatDuration } from '../timeline/timeline';
@@ -86,6 +87,7 @@ export function statusLines(state: RunState): string[] {
     ].filter(Boolean);
     if (held.length) lines.push(`      ${held.join('; ')}`);
   }
+  lines.push(...approvalStatusLines(status), ...notificationFailureLines(status));
   if (status.error && outcome !== 'cancelled') lines.push(`  error: ${status.error}`);
   if (status.compensation) lines.push(...compensationLines(status.compensation));
   return lines;

@@ -3,6 +3,7 @@ import { outcomeWords } from '../outcome';
 import type { CommandResult, DeployFinished, ReapFinished, RunState, StatusReport, WorkerDeploymentReport } from '../results';
 import { housekeepingLines, housekeepingScheduledLines, imagesLines } from './catalog-lines';
 import { compensationLines, describeTarget, resultLines, startedLines, statusLines } from './deploy-lines';
+import { approvalRecordedLines, commandLogsLines } from './operations-lines';
 import { PlainRenderer } from './plain-renderer';
 
 /** Results as text for people, on stdout. */
@@ -64,6 +65,10 @@ function textOf(result: CommandResult): string[] {
         ...result.problems.map((p) => `  ${p.path}: ${p.message}`),
         ...result.unchecked.map((note) => `  not checked: ${note}`),
       ];
+    case 'approval-recorded':
+      return approvalRecordedLines(result);
+    case 'command-logs':
+      return commandLogsLines(result);
   }
 }
 

@@ -1,5 +1,5 @@
-import type { ReusableImage } from '../../contracts';
-import type { DeployStatus, RegionProgress } from '../messages';
+import { approveCommand, describeWaiting, type ReusableImage } from '../../contracts';
+import type { ApprovalStatus, DeployStatus, RegionProgress } from '../messages';
 
 /**
  * The deploy's progress as the Web UI's "current details" show it (Markdown): the deploy's phase,
@@ -16,9 +16,23 @@ export function renderCurrentDetails(status: DeployStatus, now: number): string 
   }
   if (status.reusedImage) lines.push('', reusedLine(status.reusedImage));
   if (status.bakeKeyUnknown) lines.push('', `**baked again:** ${cell(status.bakeKeyUnknown)}`);
+  if (status.approval) lines.push('', ...approvalLines(status, status.approval));
   if (status.error) lines.push('', `**error:** ${cell(status.error)}`);
   if (status.compensation) lines.push('', '**compensation:**', ...status.compensation.map((step) => `- ${cell(step)}`));
   return lines.join('\n');
+}
+
+/** The approval gate: what waits and until when, or who decided what and when. */
+function approvalLines(status: DeployStatus, approval: ApprovalStatus): string[] {
+  const { decision } = approval;
+  if (approval.state === 'waiting') {
+    return [
+      `**waiting for approval** until ${approval.deadline}: ${cell(describeWaiting(approval.waiting))}`,
+      `approve: \`${approveCommand(status.app, status.env)}\` · reject: \`${approveCommand(status.app, status.env)} --reject --reason "…"\``,
+    ];
+  }
+  if (approval.state === 'timed-out') return [`**approval timed out** at ${approval.deadline}: nobody decided`];
+  return [`**${approval.state}** by ${cell(decision?.by ?? '?')} at ${decision?.at ?? '?'}${decision?.reason ? `: ${cell(decision.reason)}` : ''}`];
 }
 
 function row(region: string, progress: RegionProgress, now: number): string {

@@ -1,9 +1,14 @@
-import { ApplicationFailure, ContinueAsNew, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { type ArtifactRef, deploySearchAttributes, type ReusableImage, type DeployRequest, DeployPhase, DeployVersion, type Ownership } from '../../contracts';
+import { ApplicationFailure, ContinueAsNew, isCancellation, log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { type ArtifactRef, deploySearchAttributes, type ReusableImage, type DeployRequest, DeployPhase, DeployVersion, type Ownership, RUN_WORKFLOW_TYPES } from '../../contracts';
+import { ApprovalGate } from './approval-gate';
+import { keepCommandOutput } from './command-output';
 import { Compensations } from './compensations';
 import { describe } from './failure-message';
 import { statusQuery, type DeployStatus, type Phase, type RegionProgress } from '../messages';
 import { renderCurrentDetails } from './current-details';
+import { Notifier } from './notifier';
+import { reportEnd, reportStart } from './run-reports';
+import { measureSteps } from './run-metrics';
 import { toolset, trackSteps, type Toolset } from './toolset';
 
 /**
@@ -16,6 +21,12 @@ export class DeployRun {
   readonly status: DeployStatus;
   readonly compensations = new Compensations();
   readonly tools: Toolset;
+  /** The approval gate's state and the `approve` Update's handler (see steps/wait-for-approval). */
+  readonly approvals: ApprovalGate;
+  /** The spec's webhooks. */
+  readonly notifier: Notifier;
+  /** A run a person started (a deploy or bake), not a child that reports through its parent: it logs, notifies and counts. */
+  readonly reportsItself: boolean;
 
   constructor(public request: DeployRequest) {
     const info = workflowInfo();
@@ -24,13 +35,16 @@ export class DeployRun {
     this.owner = { app: spec.app, env, version, workflowId: info.workflowId, runId: info.firstExecutionRunId };
     const now = new Date(Date.now()).toISOString();
     this.status = { procedure, app: spec.app, env, version, phase: 'starting', startedAt: now, phaseStartedAt: now, regions: {} };
-    this.tools = trackSteps(toolset(spec), {
+    this.tools = trackSteps(measureSteps(keepCommandOutput(toolset(spec), request), procedure), {
       started: (region, step) => this.region(region, { step, stepStartedAt: new Date(Date.now()).toISOString() }),
       ended: (region, step) => {
         if (this.status.regions[region]?.step === step) this.region(region, { step: undefined, stepStartedAt: undefined });
       },
     });
     setHandler(statusQuery, () => this.status);
+    this.approvals = new ApprovalGate(this.status, () => this.showProgress());
+    this.reportsItself = (Object.values(RUN_WORKFLOW_TYPES) as string[]).includes(info.workflowType);
+    this.notifier = new Notifier(this, this.reportsItself);
     upsertSearchAttributes(deploySearchAttributes(this.status, 'starting'));
   }
 
@@ -45,6 +59,7 @@ export class DeployRun {
     this.status.phaseStartedAt = new Date(Date.now()).toISOString();
     upsertSearchAttributes([{ key: DeployPhase, value: phase }]);
     this.showProgress();
+    log.info('phase', { phase });
   }
 
   /** Updates one region's progress. */
@@ -121,14 +136,17 @@ export class DeployRun {
  */
 export async function runDeploy<T>(request: DeployRequest, body: (run: DeployRun) => Promise<T>): Promise<T> {
   const run = new DeployRun(request);
+  reportStart(run);
   try {
     const result = await body(run);
     run.phase('done');
+    await reportEnd(run, { result });
     return result;
   } catch (error) {
     // Continuing as new hands the work (and its undo list, carried in the input) to the next run.
     if (error instanceof ContinueAsNew) throw error;
     await run.compensate(error);
+    await reportEnd(run, { error });
     if (isCancellation(error)) throw error;
     throw ApplicationFailure.create({
       type: 'DeployFailed',

@@ -5,6 +5,9 @@ import { AWS_ACTIVITY_RETRY, clipSummary, type DeploySpec } from '../../contract
 /** Retries for AWS work: the one retry layer, explained in contracts/retry-policy.ts. */
 const AWS_RETRY: ActivityOptions['retry'] = AWS_ACTIVITY_RETRY;
 
+/** A notification is a courtesy: retried through a webhook's hiccup (4 attempts over about 10 seconds), then given up, never failing the deploy. */
+const NOTIFY_RETRY: ActivityOptions['retry'] = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 };
+
 /**
  * The toolset as a workflow sees it: each activity with an option preset fitted to its work.
  * Short lookups get a short timeout; every waiting activity heartbeats, so a worker that dies
@@ -42,6 +45,7 @@ export function toolset(spec: DeploySpec) {
     shiftTraffic: summarized(waiting(t.targetHealthy + t.targetDrained).shiftTraffic),
     terminateInstances: summarized(waiting(t.instanceTerminated).terminateInstances),
     keepInstances: summarized(waiting(t.instanceRunning).keepInstances),
+    notify: summarized(proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: NOTIFY_RETRY }).notify),
   };
 }
 

@@ -7,6 +7,8 @@ export interface NewFleet {
   imageId: string;
   instances: InstanceRef[];
   old: FleetMember[];
+  /** When its instances were running (ISO, workflow time): what they cost is counted from here. */
+  launchedAt: string;
 }
 
 /**
@@ -43,5 +45,5 @@ export async function launchFleet(run: DeployRun, region: string, imageId: strin
     timeouts: spec.timeouts,
   }, `launch ${settings.desiredCount} × ${spec.instanceType} in ${region} from ${imageId}`);
   run.region(region, { phase: 'verifying', newInstances: instances.map((i) => i.instanceId) });
-  return { region, imageId, instances, old };
+  return { region, imageId, instances, old, launchedAt: new Date(Date.now()).toISOString() };
 }

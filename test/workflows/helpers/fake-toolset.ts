@@ -225,6 +225,7 @@ const DEFAULTS: { [N in ToolName]: (fake: FakeToolset, input: InputOf<N>) => Out
   reapExpired: () => ({ removed: [] }),
   findReusableImage: (fake) => ({ bakeKey: 'key-1', matches: fake.world.reusableImages ?? [] }),
   applyRetention: () => ({ images: [], keptGiB: 0, freedGiB: 0 }),
+  notify: () => ({ status: 200 }),
 };
 
 /** A call in one line: the activity, its region and the inputs a procedure decides (ids, roles, versions). */
@@ -266,5 +267,7 @@ export function describeCall(name: ToolName, input: any): string {
       return `findReusableImage ${input.regions.join(' ')} from ${input.baseImageId}`;
     case 'applyRetention':
       return `applyRetention ${input.region}${input.dryRun ? ' (dry run)' : ''}`;
+    case 'notify':
+      return `notify ${input.webhookName} ${input.notification.event}`;
   }
 }
