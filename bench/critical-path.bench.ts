@@ -16,7 +16,8 @@
  * excess); a bake is the builder's stop plus the image's creation (not the builder's termination,
  * which need not delay the copy); a copy is the copy; making live is (healthy threshold − ½) health
  * check intervals (a target registered at a random moment of the interval); a drain is the
- * deregistration delay; a termination is the instance's; lookups and smoke tests are 0.
+ * deregistration delay; a termination is the instance's (none for the builder, whose termination
+ * need not delay anything, or for an empty old fleet); lookups and smoke tests are 0.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,8 @@ export function idealMs(bar: TimelineBar, t: Timings, groups: ReturnType<typeof 
     case 'copyAmi':
       return t.imageCopyMs;
     case 'terminateInstances':
-      return t.instanceTerminateMs;
+      // Nothing to retire takes no time; the builder's termination need not delay anything.
+      return /\(0\)|builder/.test(bar.label) ? 0 : t.instanceTerminateMs;
     case 'shiftTraffic': {
       const live = /live|back in service/.test(bar.label) ? (groups.healthyThreshold - 0.5) * groups.healthCheckIntervalMs : 0;
       const drains = /out of service/.test(bar.label) || /drain [1-9]/.test(bar.label);

@@ -182,6 +182,24 @@ describe.each(['node', 'perl'] as const)('the example app (%s runtime)', (runtim
       expect(await portOpen(port)).toBe(false);
     });
 
+    it("a start whose app died while another start took over leaves the other's pid file alone", async () => {
+      // A boot script's start (the old release) racing a deploy's restart (the new one): the
+      // restart stops the app this start launched and writes its own app's pid. A stand-in for
+      // the runtime does exactly that, then exits; the start must not delete the newer pid file.
+      const shims = join(root, 'shims');
+      mkdirSync(shims, { recursive: true });
+      const real = (await run('sh', ['-c', `command -v ${runtime}`])).stdout.trim();
+      writeFileSync(
+        join(shims, runtime),
+        `#!/bin/sh\ncase "$1" in *server.js|*server.pl) sleep 0.3; echo 424242 > "$TAKEN_OVER_PID_FILE"; exit 1 ;; esac\nexec ${real} "$@"\n`,
+        { mode: 0o755 },
+      );
+      const racing = { ...env, PATH: `${shims}:${process.env.PATH}`, TAKEN_OVER_PID_FILE: pidFile };
+      await expect(run(join(installDir, 'current', 'bin', 'start.sh'), [], { env: racing })).rejects.toMatchObject({ code: 1 });
+      expect(readFileSync(pidFile, 'utf8').trim()).toBe('424242');
+      rmSync(pidFile);
+    });
+
     it('start.sh fails with the log tail when the app cannot listen', async () => {
       // Something else holds the port (and hangs up on anyone who connects).
       const blocker = createServer((socket) => socket.destroy());

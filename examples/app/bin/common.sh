@@ -46,6 +46,14 @@ app_pid() {
   echo "$pid"
 }
 
+# Removes the pid file only if it still names process $1. A start that lost its app (killed by a
+# restart from a new release, e.g. a boot script racing a deploy) must not delete the pid file the
+# new release's start wrote meanwhile: that would leave the new app running untracked.
+forget_pid() {
+  [ "$(cat "$PID_FILE" 2>/dev/null)" = "$1" ] && rm -f "$PID_FILE"
+  return 0
+}
+
 log_tail() {
   echo "--- last lines of $LOG_FILE ---" >&2
   tail -n 20 "$LOG_FILE" >&2 2>/dev/null || true

@@ -55,7 +55,7 @@ probe() {
 deadline=$(($(date +%s) + 10))
 while :; do
   if ! alive "$pid"; then
-    rm -f "$PID_FILE"
+    forget_pid "$pid"
     echo "example-app $version exited during startup" >&2
     log_tail
     exit 1
@@ -66,7 +66,7 @@ while :; do
   fi
   if [ "$(date +%s)" -ge "$deadline" ]; then
     kill "$pid" 2>/dev/null || true
-    rm -f "$PID_FILE"
+    forget_pid "$pid"
     echo "example-app $version did not answer on $host:$port within 10 s" >&2
     log_tail
     exit 1

@@ -20,5 +20,5 @@ while alive "$pid"; do
   fi
   nap
 done
-rm -f "$PID_FILE"
+forget_pid "$pid"
 echo "example-app stopped (pid $pid)"
