@@ -50,7 +50,8 @@ function fleetChart(): string {
     categories: rows.map((r) => String(r.instances)),
     series: [
       { name: 'max events per child run', color: '#1f77b4', values: rows.map((r) => Math.max(...r.childEventsPerRun)) },
-      { name: 'parent events', color: '#9467bd', values: rows.map((r) => r.parentEvents) },
+      // A size measured before the bench saved the parent's count has none (null in the file).
+      { name: 'parent events', color: '#9467bd', values: rows.map((r) => r.parentEvents ?? undefined) },
       { name: 'worker RSS (MB)', color: '#ff7f0e', values: rows.map((r) => r.peakWorkerRssMb) },
     ],
     width: 720,

@@ -90,7 +90,12 @@ export async function run(): Promise<void> {
   for (const size of sizes) {
     const row = await runOnce(size, batchPercent, artifacts);
     rows.push(row);
-    console.log(`  ${size} instances: mutable ${row.mutableSeconds.toFixed(1)} s, child runs ${row.childEventsPerRun.join(' + ')} events, worker ${row.peakWorkerRssMb.toFixed(0)} MB, load ${row.load}`);
+    console.log(
+      `  ${size} instances: mutable ${row.mutableSeconds.toFixed(1)} s, parent ${row.parentEvents} events, child runs ${row.childEventsPerRun.join(' + ')} events, ` +
+        `worker ${row.peakWorkerRssMb.toFixed(0)} MB, sandbox + bench ${row.peakBenchRssMb.toFixed(0)} MB, load ${row.load}`,
+    );
+    // Saved after every size: a long run that is stopped keeps what it measured.
+    saveResults('fleet-scale', { batchPercent, rows });
   }
   console.log(
     '\n' +
