@@ -1,4 +1,4 @@
-import { deployArgs, leftovers, startDeployWorld, type DeployWorld } from '../helpers/deploy-world';
+import { deployArgs, leftovers, NOTHING_LEFT, startDeployWorld, type DeployWorld } from '../helpers/deploy-world';
 import { fleetOf } from '../helpers/outcomes';
 import { EXAMPLE_COMMAND_OUTPUT_BUCKET } from '../../sandbox';
 
@@ -69,7 +69,7 @@ describe('the whole output of every command, after the fact', () => {
     expect(logs.outputs.map((o) => o.stream)).toEqual(['stderr']);
     const reason = 'migration 42 failed: the real reason is here\ncommand 1 of 1 failed (exit 3)\n';
     expect({ length: logs.outputs[0].text.length, end: logs.outputs[0].text.slice(-reason.length) }).toEqual({ length: BIG_BYTES + reason.length, end: reason });
-    expect(await leftovers(world, env)).toEqual({ instances: [], images: [], snapshots: [], commands: [], workflows: [] });
+    expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
   });
 
   it('says so when a deploy kept no output, and refuses a bad filter before any call', async () => {
