@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { DEFAULT_SANDBOX_CONFIG, SANDBOX_ACCOUNT_ID, type SandboxConfigInput } from '../../sandbox';
 import { AWS_ACTIVITY_RETRY, SDK_MAX_ATTEMPTS } from '../../src/contracts';
-import { deployArgs, leftovers, startDeployWorld, type DeployWorld } from '../helpers/deploy-world';
+import { deployArgs, leftovers, NOTHING_LEFT, startDeployWorld, type DeployWorld } from '../helpers/deploy-world';
 import { cancelled, failed, fleetOf, succeeded, until } from '../helpers/outcomes';
 
 const REGIONS = ['us-east-1', 'us-west-2'];
@@ -68,7 +68,7 @@ describe('a real account’s mistakes and shortages, end to end through the CLI'
 
   /** Nothing of `env` exists: no instance, image, snapshot, command or running workflow. */
   async function expectNothingFor(e: string): Promise<void> {
-    expect(await leftovers(world, e)).toEqual({ instances: [], images: [], snapshots: [], commands: [], workflows: [] });
+    expect(await leftovers(world, e)).toEqual(NOTHING_LEFT);
   }
 
   const brokenSpec = () =>
