@@ -66,7 +66,7 @@ export async function exec(argv: string[], deps: CliDeps): Promise<number> {
     return 1;
   }
   deps.out(
-    JSON.stringify({ endpoint: sandbox.endpoint, controlUrl: sandbox.controlUrl, loadBalancers: sandbox.loadBalancers, regions: sandbox.regions, dataDir: sandbox.dataDir, realism: sandbox.realism.enabled }),
+    JSON.stringify({ endpoint: sandbox.endpoint, httpsEndpoint: sandbox.httpsEndpoint, caBundlePath: sandbox.caBundlePath, controlUrl: sandbox.controlUrl, loadBalancers: sandbox.loadBalancers, regions: sandbox.regions, dataDir: sandbox.dataDir, realism: sandbox.realism.enabled }),
   );
   const home = sandbox.regions[0];
   deps.out(`hybrid-deploy sandbox listening on ${sandbox.endpoint} (regions: ${sandbox.regions.join(', ')}; realism ${sandbox.realism.enabled ? 'on: AWS as it really behaves' : 'off'})`);

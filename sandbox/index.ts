@@ -21,6 +21,7 @@ import * as defaults from './default-config';
 import { killAllSandboxProcesses } from './ec2/instance-lifecycle';
 import { LoadBalancers } from './elbv2/load-balancers';
 import { createSandbox } from './sandbox';
+import { makeLocalCertificate } from './host/tls-certificate';
 import { listen } from './server';
 import { SandboxState, type SandboxLogger } from './state/sandbox-state';
 
@@ -65,6 +66,13 @@ export interface SandboxClientConfig {
 export interface RunningSandbox {
   /** The AWS endpoint for every service, e.g. `http://127.0.0.1:43123`. */
   endpoint: string;
+  /**
+   * The same endpoint over TLS, e.g. `https://127.0.0.1:43124`: S3 objects behind `https://` URLs
+   * (presigned ones), as an artifact server. Its certificate is self-signed: trust {@link caBundlePath}.
+   */
+  httpsEndpoint: string;
+  /** The PEM of the HTTPS endpoint's certificate (instances trust it; give it to curl or `NODE_EXTRA_CA_CERTS`). */
+  caBundlePath: string;
   /** `${endpoint}/_sandbox`. */
   controlUrl: string;
   /** Configured region names. */
@@ -128,9 +136,14 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
   const server = await listen(handler, options.port ?? 0);
   const endpoint = `http://127.0.0.1:${server.port}`;
   state.endpoint = endpoint;
+  const certificate = await makeLocalCertificate(dataDir);
+  const tlsServer = await listen(handler, 0, certificate);
+  state.caBundlePath = certificate.caBundlePath;
   let stopping: Promise<void> | undefined;
   return {
     endpoint,
+    httpsEndpoint: `https://127.0.0.1:${tlsServer.port}`,
+    caBundlePath: certificate.caBundlePath,
     controlUrl: `${endpoint}/_sandbox`,
     regions: state.regionNames(),
     loadBalancers: loadBalancers.urls(),
@@ -147,6 +160,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       (stopping ??= (async () => {
         state.scheduler.close();
         await server.close();
+        await tlsServer.close();
         await loadBalancers.stop();
         await killAllSandboxProcesses(state);
         // Background work (copies, boot) ends quickly once processes are gone; never wait forever.

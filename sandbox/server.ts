@@ -1,5 +1,6 @@
-/** The thin HTTP shell around a sandbox handler: listen on 127.0.0.1, close with every connection. */
+/** The thin HTTP(S) shell around a sandbox handler: listen on 127.0.0.1, close with every connection. */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SandboxHandler } from './sandbox';
 
@@ -9,9 +10,9 @@ export interface ListeningServer {
   close(): Promise<void>;
 }
 
-/** Listens on `127.0.0.1:port` (0 = a free port). */
-export async function listen(handler: SandboxHandler, port = 0): Promise<ListeningServer> {
-  const server = http.createServer(handler);
+/** Listens on `127.0.0.1:port` (0 = a free port); over TLS when given a key and certificate. */
+export async function listen(handler: SandboxHandler, port = 0, tls?: { key: string; cert: string }): Promise<ListeningServer> {
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // The SDK keeps connections alive; a short idle timeout lets close() finish promptly.
   server.keepAliveTimeout = 2_000;
   await new Promise<void>((resolve, reject) => {

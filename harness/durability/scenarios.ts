@@ -178,8 +178,9 @@ export function crashMatrix(quick = false): { procedure: Procedure; phase: Crash
   return (['immutable', 'partial', 'mutable'] as const).flatMap((procedure) => PHASES_OF[procedure].map((phase) => ({ procedure, phase })));
 }
 
-/** The representative subset (jest's crash-quick test and `reliability --quick`): a long AWS wait, and a live fleet mid-batch. */
+/** The representative subset (jest's crash-quick test and `reliability --quick`): the two long AWS waits (bake, region copy), and a live fleet mid-batch. */
 export const QUICK_CRASHES: { procedure: Procedure; phase: CrashPhase }[] = [
   { procedure: 'immutable', phase: 'image-pending' },
+  { procedure: 'immutable', phase: 'copy-pending' },
   { procedure: 'mutable', phase: 'syncing' },
 ];

@@ -24,6 +24,7 @@ export function seatOf(state: SandboxState, instance: InstanceRecord): InstanceS
     privateIp: instance.privateIp,
     root: instance.root,
     endpoint: state.endpoint,
+    caBundlePath: state.caBundlePath,
   };
 }
 

@@ -15,6 +15,8 @@ export interface InstanceSeat {
   root: string;
   /** The sandbox's endpoint, for the instance's AWS calls (`aws s3 cp`); unset before it listens. */
   endpoint?: string;
+  /** The PEM of the sandbox's HTTPS certificate, which the instance trusts (as it trusts S3's on AWS). */
+  caBundlePath?: string;
 }
 
 /** A script to run on an instance. */
@@ -47,6 +49,8 @@ export function instanceEnvironment(seat: InstanceSeat): Record<string, string> 
     SANDBOX_ID: seat.sandboxId,
     // How any AWS CLI or SDK finds an AWS-compatible endpoint; the instance's `aws` stand-in reads it.
     ...(seat.endpoint ? { AWS_ENDPOINT_URL: seat.endpoint } : {}),
+    // The variables curl and the AWS CLI read for extra trusted certificates: https:// artifacts served by the sandbox.
+    ...(seat.caBundlePath ? { CURL_CA_BUNDLE: seat.caBundlePath, AWS_CA_BUNDLE: seat.caBundlePath } : {}),
   };
 }
 

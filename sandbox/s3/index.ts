@@ -49,7 +49,9 @@ async function route(state: SandboxState, req: IncomingMessage, url: URL): Promi
   const key = rest.length > 0 ? decodeURIComponent(rest.join('/')) : '';
   const method = req.method ?? 'GET';
   // A sub-resource (`?acl`, `?tagging`, `?uploads`…) is another operation the sandbox does not have.
-  const subresource = [...url.searchParams.keys()].find((name) => !['list-type', 'prefix', 'delimiter', 'max-keys', 'continuation-token', 'start-after', 'encoding-type', 'x-id'].includes(name) && !name.startsWith('X-Amz-'));
+  // `X-Amz-…` and `x-amz-…` parameters are a presigned URL's signature and hoisted headers (the SDK's
+  // presigner adds `x-amz-checksum-mode`), not sub-resources.
+  const subresource = [...url.searchParams.keys()].find((name) => !['list-type', 'prefix', 'delimiter', 'max-keys', 'continuation-token', 'start-after', 'encoding-type', 'x-id'].includes(name) && !name.toLowerCase().startsWith('x-amz-'));
   const operation = operationOf(method, bucket, key, url, req);
   state.faults.onCall('s3', operation, 'us-east-1');
   if (subresource || operation === 'Unsupported') throw notImplemented(`${method} ${subresource ? `?${subresource}` : url.pathname}`);

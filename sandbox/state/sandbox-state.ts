@@ -64,6 +64,8 @@ export class SandboxState {
   scheduler: Scheduler;
   /** The sandbox's own endpoint once it listens (instances reach S3 through it). */
   endpoint?: string;
+  /** The PEM of the HTTPS listener's certificate once it listens (instances trust it). */
+  caBundlePath?: string;
 
   constructor(options: SandboxStateOptions) {
     this.config = options.config;

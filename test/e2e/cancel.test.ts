@@ -122,6 +122,54 @@ describe('cancelling a deploy through the CLI', () => {
     });
   });
 
+  describe('mid-copy (the bake is done, its copy into the second region still pending)', () => {
+    let world: DeployWorld;
+    beforeAll(async () => {
+      // A copy that stays pending for two minutes: the cancellation surely lands inside it.
+      world = await startDeployWorld({ profile: 'fast', timings: { imageCopyMs: 120_000 } });
+    });
+    afterAll(async () => {
+      await world?.close();
+    });
+
+    it('cancel while the region copy is pending: the copy and the baked image deregistered, their snapshots deleted, nothing left', async () => {
+      const env = world.uniqueEnv('copy');
+      const workflowId = `deploy/${APP}/${env}`;
+      const deploy = world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.0' }));
+
+      // Mid-copy: Temporal shows copyAmi running, and the sandbox holds the copy pending in us-west-2.
+      await until('the region copy to be under way', async () => {
+        const [pending, { images }] = await Promise.all([pendingActivities(world.client, workflowId), world.sandbox.control.resources()]);
+        const copy = images.find((i) => i.tags['hybrid-deploy:env'] === env && i.region === 'us-west-2');
+        return pending.includes('copyAmi') && copy?.state === 'pending' ? true : undefined;
+      });
+
+      const report = await cancel(world, env);
+      expect(report.status).toBe('CANCELLED');
+      const output = cancelledDeploy(await deploy);
+      const imageName = `hybrid-deploy/${APP}/1.0.0/${output.runId}`;
+      expect([...report.compensation].sort()).toEqual([`ok: deregister image ${imageName} in us-east-1`, `ok: deregister image ${imageName} in us-west-2`]);
+      expect(output.compensation).toEqual(report.compensation);
+
+      const { instances, images, snapshots } = await world.sandbox.control.resources();
+      // The builder was gone before the copy began; both images are deregistered, the pending copy included.
+      expect(instances.filter((i) => i.tags['hybrid-deploy:env'] === env).map((i) => `${i.tags['hybrid-deploy:role']} ${i.state}`)).toEqual(['builder terminated']);
+      expect(
+        images
+          .filter((i) => i.tags['hybrid-deploy:env'] === env)
+          .map((i) => `${i.region} ${i.state} deregistered=${i.deregistered}`)
+          .sort(),
+      ).toEqual(['us-east-1 available deregistered=true', 'us-west-2 pending deregistered=true']);
+      const snapshotIds = new Set(images.filter((i) => i.tags['hybrid-deploy:env'] === env).flatMap((i) => i.snapshotIds));
+      expect(snapshots.filter((s) => snapshotIds.has(s.id) && !s.deleted).map((s) => s.id)).toEqual([]);
+      expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
+      // The copy was cancelled and had ended before the undo steps ran; nothing was left running.
+      const timeline = await activityTimeline(world.client, workflowId);
+      expect(timeline.slice(timeline.indexOf('copyAmi scheduled'), timeline.indexOf('copyAmi scheduled') + 3)).toEqual(['copyAmi scheduled', 'copyAmi canceled', 'deregisterImage scheduled']);
+      expect(await neverClosed(world.client, workflowId)).toEqual([]);
+    });
+  });
+
   describe('mid-rollout (the old fleet keeps serving)', () => {
     let world: DeployWorld;
     const env = 'cancel';
