@@ -132,28 +132,36 @@ describe('cancelling a deploy through the CLI', () => {
       await world?.close();
     });
 
-    it('cancel while the region copy is pending: the copy and the baked image deregistered, their snapshots deleted, nothing left', async () => {
+    it('cancel while the region copy is pending: the copy and the baked image deregistered, the bake region’s new fleet terminated, nothing left', async () => {
       const env = world.uniqueEnv('copy');
       const workflowId = `deploy/${APP}/${env}`;
       const deploy = world.cli(deployArgs(world, { procedure: 'immutable', env, version: '1.0.0' }));
 
-      // Mid-copy: Temporal shows copyAmi running, and the sandbox holds the copy pending in us-west-2.
-      await until('the region copy to be under way', async () => {
-        const [pending, { images }] = await Promise.all([pendingActivities(world.client, workflowId), world.sandbox.control.resources()]);
+      // Mid-copy: Temporal shows copyAmi running, and the sandbox holds the copy pending in us-west-2;
+      // the bake region, which needs no copy, has gone on to launch its new fleet meanwhile.
+      await until('the region copy to be under way, and the bake region’s fleet launched', async () => {
+        const [pending, { images, instances }] = await Promise.all([pendingActivities(world.client, workflowId), world.sandbox.control.resources()]);
         const copy = images.find((i) => i.tags['hybrid-deploy:env'] === env && i.region === 'us-west-2');
-        return pending.includes('copyAmi') && copy?.state === 'pending' ? true : undefined;
+        const fleet = instances.filter((i) => i.tags['hybrid-deploy:env'] === env && i.tags['hybrid-deploy:role'] === 'fleet' && i.region === 'us-east-1');
+        return pending.includes('copyAmi') && copy?.state === 'pending' && fleet.length === 2 ? true : undefined;
       });
 
       const report = await cancel(world, env);
       expect(report.status).toBe('CANCELLED');
       const output = cancelledDeploy(await deploy);
       const imageName = `hybrid-deploy/${APP}/1.0.0/${output.runId}`;
-      expect([...report.compensation].sort()).toEqual([`ok: deregister image ${imageName} in us-east-1`, `ok: deregister image ${imageName} in us-west-2`]);
+      expect([...report.compensation].sort()).toEqual([
+        `ok: deregister image ${imageName} in us-east-1`,
+        `ok: deregister image ${imageName} in us-west-2`,
+        'ok: terminate the new fleet in us-east-1',
+      ]);
       expect(output.compensation).toEqual(report.compensation);
 
       const { instances, images, snapshots } = await world.sandbox.control.resources();
-      // The builder was gone before the copy began; both images are deregistered, the pending copy included.
-      expect(instances.filter((i) => i.tags['hybrid-deploy:env'] === env).map((i) => `${i.tags['hybrid-deploy:role']} ${i.state}`)).toEqual(['builder terminated']);
+      // The builder was gone before the copy began, the bake region's new fleet is terminated; both images are deregistered, the pending copy included.
+      expect(instances.filter((i) => i.tags['hybrid-deploy:env'] === env).map((i) => `${i.region} ${i.tags['hybrid-deploy:role']} ${i.state}`).sort()).toEqual([
+        'us-east-1 builder terminated', 'us-east-1 fleet terminated', 'us-east-1 fleet terminated',
+      ]);
       expect(
         images
           .filter((i) => i.tags['hybrid-deploy:env'] === env)
@@ -165,7 +173,9 @@ describe('cancelling a deploy through the CLI', () => {
       expect(await leftovers(world, env)).toEqual(NOTHING_LEFT);
       // The copy was cancelled and had ended before the undo steps ran; nothing was left running.
       const timeline = await activityTimeline(world.client, workflowId);
-      expect(timeline.slice(timeline.indexOf('copyAmi scheduled'), timeline.indexOf('copyAmi scheduled') + 3)).toEqual(['copyAmi scheduled', 'copyAmi canceled', 'deregisterImage scheduled']);
+      expect(timeline.filter((entry) => /^(copyAmi|deregisterImage) /.test(entry))).toEqual([
+        'copyAmi scheduled', 'copyAmi canceled', 'deregisterImage scheduled', 'deregisterImage completed', 'deregisterImage scheduled', 'deregisterImage completed',
+      ]);
       expect(await neverClosed(world.client, workflowId)).toEqual([]);
     });
   });
