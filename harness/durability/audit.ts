@@ -73,7 +73,10 @@ export function countDuplicates(listing: ResourceListing, deploy: StartedDeploy,
     const launched = role('fleet').filter((i) => i.region === region).length;
     fleet += Math.max(0, launched - (deploy.procedure === 'mutable' ? 0 : spec.regionSettings[region].desiredCount));
   }
-  const sent = listing.commands.filter((c) => Date.parse(c.requestedAt) >= deploy.startedAt - 1_000).length;
+  // Every command names the version it is for (`hybrid-deploy sync 2.0.0`, `post-deploy 2.0.0`):
+  // the second of slack before the start (whole-second clocks) must not count the previous
+  // deploy's last post-deploy command, sent moments before this one started.
+  const sent = listing.commands.filter((c) => Date.parse(c.requestedAt) >= deploy.startedAt - 1_000 && c.comment.endsWith(` ${deploy.version}`)).length;
   const commands = Math.max(0, sent - expectedCommands(deploy.procedure, spec));
   return { builders, images, fleet, commands };
 }

@@ -4,7 +4,7 @@ import { inEveryRegion } from './deploy-run/in-every-region';
 import { imageResult } from './deploy-run/results';
 import type { DeployResult } from './messages';
 import { preflight } from './steps/preflight';
-import { bakeImage } from './steps/bake-image';
+import { bakeImage, builderGone } from './steps/bake-image';
 import { copyImage } from './steps/copy-image';
 import { findLiveRelease } from './steps/find-live-release';
 
@@ -22,6 +22,7 @@ export async function nightlyBake(request: DeployRequest): Promise<DeployResult>
     if (request.liveRelease) await findLiveRelease(run, request.liveRelease);
     const image = await bakeImage(run);
     const imageIds = await inEveryRegion(run, 'copying', (region) => copyImage(run, image, region));
+    await builderGone(image);
     run.pointOfNoReturn();
     run.spec.regions.forEach((region) => run.region(region, { phase: 'done' }));
     return imageResult(run, imageIds);

@@ -74,10 +74,13 @@ describe('a command step retried before its first heartbeat', () => {
 
     // The path taken: batch 1's sync completed on its second attempt, which found attempt 1's command by its comment.
     expect(await resumptionAfter(world.client, hotfix.workflowId, replacement.spawnedAt)).toMatchObject({ activity: 'syncCode', attempt: 2 });
-    const log = readFileSync(join(world.workDir, 'workers.log'), 'utf8');
-    // One entry per log line that starts with a time (an entry's fields may span lines).
-    const found = log.split(/\n(?=\d{4}-\d\d-\d\dT)/).filter((entry) => entry.includes('found the command an earlier attempt sent'));
-    expect(found).toEqual([expect.stringContaining(`commandId: '${sent[0].id}'`)]);
+    // The workers log JSON, one object per line (other lines: the harness's own and Node's warnings).
+    const entries = readFileSync(join(world.workDir, 'workers.log'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; commandId?: string; attempt?: number });
+    const found = entries.filter((entry) => entry.msg === 'found the command an earlier attempt sent: polling it instead of sending it again');
+    expect(found.map((entry) => entry.commandId)).toEqual([sent[0].id]);
 
     const served: Record<string, string> = {};
     const { Reservations } = await ec2.send(new DescribeInstancesCommand({ InstanceIds: fleet }));

@@ -153,12 +153,13 @@ describe('cancelling a deploy through the CLI', () => {
       expect([...report.compensation].sort()).toEqual([
         `ok: deregister image ${imageName} in us-east-1`,
         `ok: deregister image ${imageName} in us-west-2`,
+        'ok: terminate the builder in us-east-1',
         'ok: terminate the new fleet in us-east-1',
       ]);
       expect(output.compensation).toEqual(report.compensation);
 
       const { instances, images, snapshots } = await world.sandbox.control.resources();
-      // The builder was gone before the copy began, the bake region's new fleet is terminated; both images are deregistered, the pending copy included.
+      // The builder (terminated beside the copy) and the bake region's new fleet are gone; both images are deregistered, the pending copy included.
       expect(instances.filter((i) => i.tags['hybrid-deploy:env'] === env).map((i) => `${i.region} ${i.tags['hybrid-deploy:role']} ${i.state}`).sort()).toEqual([
         'us-east-1 builder terminated', 'us-east-1 fleet terminated', 'us-east-1 fleet terminated',
       ]);

@@ -77,6 +77,7 @@ describe('the fully immutable procedure, when things go wrong, end to end throug
     expect([...output.compensation].sort()).toEqual([
       `ok: deregister image ${imageName} in us-east-1`,
       `ok: deregister image ${imageName} in us-west-2`,
+      'ok: terminate the builder in us-east-1',
       'ok: terminate the new fleet in us-east-1',
       'ok: terminate the new fleet in us-west-2',
     ]);

@@ -228,7 +228,11 @@ describe('debugging without orphans: keepBuilderOnFailure and the reaper, throug
         await world.sandbox.control.clearFaults();
       }
       const name = imageNameFor(APP, '1.0.5', output.runId);
-      expect(output.compensation).toEqual(['ok: terminate the new fleet in us-east-1', expect.stringMatching(new RegExp(`^FAILED: deregister image ${name} in us-east-1: .*UnauthorizedOperation`))]);
+      expect(output.compensation).toEqual([
+        'ok: terminate the new fleet in us-east-1',
+        expect.stringMatching(new RegExp(`^FAILED: deregister image ${name} in us-east-1: .*UnauthorizedOperation`)),
+        'ok: terminate the builder in us-east-1',
+      ]);
       const image = (await world.sandbox.control.resources()).images.find((i) => i.name === name)!;
       expect({ state: image.state, deregistered: image.deregistered }).toEqual({ state: 'available', deregistered: false });
       // The nothing-left helper sees them all: the deploy's image and snapshot by their tags, the strangers from the full resource list.

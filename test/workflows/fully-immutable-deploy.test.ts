@@ -1,7 +1,7 @@
 import { TagKeys, type DeployRequest } from '../../src/contracts';
 import { fullyImmutableDeploy } from '../../src/workflows';
 import { until } from '../helpers/outcomes';
-import { bakeCalls, newFleetCalls, newIds, oldIds } from './helpers/expected-calls';
+import { asideBuilderTermination, bakeCalls, newFleetCalls, newIds, oldIds } from './helpers/expected-calls';
 import { FakeToolset, type RecordedCall } from './helpers/fake-toolset';
 import { eachStepFailsAndCancels, retiringIsFinal, type StepCase } from './helpers/step-matrix';
 import { cancellationSeen, deployFailure, deployRequest, EAST, expectCancelled, finalStatus, imageNameOf, statusWhen, WEST, WorkflowTests } from './helpers/workflow-tests';
@@ -26,11 +26,12 @@ const STEPS: StepCase<Undo>[] = [
   { step: 'place the release on the builder', tool: 'syncCode', type: 'SyncFailed', phase: 'baking', undo: ['builder'] },
   { step: 'smoke test the builder', tool: 'smokeTest', match: (i) => isBuilder(i.targets[0].instanceId), type: 'SmokeTestFailed', phase: 'baking', undo: ['builder'] },
   { step: 'bake the image', tool: 'bakeAmi', type: 'ImageFailed', phase: 'baking', undo: ['image', 'builder'] },
-  { step: 'terminate the builder', tool: 'terminateInstances', match: (i) => isBuilder(i.instanceIds?.[0]), type: 'WaitTimedOut', phase: 'baking', undo: ['image', 'builder'] },
-  { step: 'find the live fleet', tool: 'findFleet', type: 'UnauthorizedOperation', phase: 'launching', undo: ['image'] },
-  { step: 'launch the fleet', tool: 'launchInstances', match: (i) => i.role === 'fleet', type: 'InstanceLost', phase: 'launching', undo: ['fleet', 'image'] },
-  { step: 'run the post-deploy tasks', tool: 'runOnInstances', type: 'CommandFailed', phase: 'launching', undo: ['fleet', 'image'] },
-  { step: 'smoke test the fleet', tool: 'smokeTest', match: (i) => !isBuilder(i.targets[0].instanceId), type: 'SmokeTestFailed', phase: 'launching', undo: ['fleet', 'image'] },
+  // The builder terminates beside the fleet launch; its undo step stays until it is gone, just before going live.
+  { step: 'terminate the builder', tool: 'terminateInstances', match: (i) => isBuilder(i.instanceIds?.[0]), type: 'WaitTimedOut', phase: 'launching', undo: ['fleet', 'image', 'builder'], beside: 'the fleet launch' },
+  { step: 'find the live fleet', tool: 'findFleet', type: 'UnauthorizedOperation', phase: 'launching', undo: ['image', 'builder'], beside: 'the builder’s termination' },
+  { step: 'launch the fleet', tool: 'launchInstances', match: (i) => i.role === 'fleet', type: 'InstanceLost', phase: 'launching', undo: ['fleet', 'image', 'builder'] },
+  { step: 'run the post-deploy tasks', tool: 'runOnInstances', type: 'CommandFailed', phase: 'launching', undo: ['fleet', 'image', 'builder'] },
+  { step: 'smoke test the fleet', tool: 'smokeTest', match: (i) => !isBuilder(i.targets[0].instanceId), type: 'SmokeTestFailed', phase: 'launching', undo: ['fleet', 'image', 'builder'] },
   { step: 'make live', tool: 'shiftTraffic', match: (i) => i.register[0]?.includes('-fleet-'), type: 'WaitTimedOut', phase: 'promoting', undo: ['traffic', 'fleet', 'image'] },
 ];
 
@@ -48,7 +49,10 @@ describe('fullyImmutableDeploy', () => {
       expect((await finalStatus(handle)).phase).toBe('done');
       return result;
     });
-    expect(tools.lines()).toEqual(['preflight immutable', ...bakeCalls(EAST), ...newFleetCalls(EAST, `ami-baked-${EAST}`)]);
+    expect(asideBuilderTermination(tools.lines(), EAST)).toEqual({
+      lines: ['preflight immutable', ...bakeCalls(EAST), ...newFleetCalls(EAST, `ami-baked-${EAST}`)],
+      termination: 'once, after the bake, before going live',
+    });
     expect(result).toEqual({
       procedure: 'immutable', app: 'example-app', env: 'unit', version: '2.0.0',
       regions: [{ region: EAST, imageId: `ami-baked-${EAST}`, instanceIds: newIds(EAST).split(' '), retiredInstanceIds: oldIds(EAST).split(' ') }],
@@ -77,7 +81,10 @@ describe('fullyImmutableDeploy', () => {
       reusableImages: [{ region: EAST, imageId: 'ami-earlier', imageName: 'x', bakedAt: '2026-11-30T00:00:00.000Z', bakedBy: 'y' }],
     });
     const result = await tests.run(tools, async ({ start }) => (await start(fullyImmutableDeploy, request)).result());
-    expect(tools.lines()).toEqual(['preflight immutable', ...bakeCalls(EAST), ...newFleetCalls(EAST, `ami-baked-${EAST}`)]);
+    expect(asideBuilderTermination(tools.lines(), EAST)).toEqual({
+      lines: ['preflight immutable', ...bakeCalls(EAST), ...newFleetCalls(EAST, `ami-baked-${EAST}`)],
+      termination: 'once, after the bake, before going live',
+    });
     expect(tools.callsOf('bakeAmi')[0].input).toMatchObject({ bakeKey: 'key-1' });
     expect(result.reusedImage).toBeUndefined();
   });
@@ -86,7 +93,10 @@ describe('fullyImmutableDeploy', () => {
     const request = deployRequest('immutable', { regions: [EAST, WEST] });
     const tools = fakeFor(request);
     const result = await tests.run(tools, async ({ start }) => (await start(fullyImmutableDeploy, request)).result());
-    expect(tools.linesIn(EAST)).toEqual([...bakeCalls(EAST, null), ...newFleetCalls(EAST, `ami-baked-${EAST}`)]);
+    expect(asideBuilderTermination(tools.linesIn(EAST), EAST)).toEqual({
+      lines: [...bakeCalls(EAST, null), ...newFleetCalls(EAST, `ami-baked-${EAST}`)],
+      termination: 'once, after the bake, before going live',
+    });
     expect(tools.linesIn(WEST)).toEqual([`copyAmi ${EAST}/ami-baked-${EAST} to ${WEST}`, ...newFleetCalls(WEST, `ami-copy-${WEST}`)]);
     // No region goes live before every region's fleet passed its smoke test; none retires before every region is live.
     const last = (match: (c: RecordedCall) => boolean) => tools.calls.map(match).lastIndexOf(true);
@@ -127,8 +137,11 @@ describe('fullyImmutableDeploy', () => {
         `ok: terminate the new fleet in ${EAST}`,
         `ok: deregister image ${image} in ${WEST}`,
         `ok: deregister image ${image} in ${EAST}`,
+        `ok: terminate the builder in ${EAST}`,
       ]);
-      expect(tools.linesAfterFailure().slice(-3)).toEqual([`terminateInstances ${EAST} fleets of the run`, `deregisterImage ${WEST} ${image}`, `deregisterImage ${EAST} ${image}`]);
+      expect(tools.linesAfterFailure().slice(-4)).toEqual([
+        `terminateInstances ${EAST} fleets of the run`, `deregisterImage ${WEST} ${image}`, `deregisterImage ${EAST} ${image}`, `terminateInstances ${EAST} builders of the run`,
+      ]);
     });
   });
 
@@ -168,8 +181,8 @@ describe('fullyImmutableDeploy', () => {
       const handle = await start(fullyImmutableDeploy, request);
       const failure = await deployFailure(handle);
       const image = imageNameOf(request, handle);
-      expect(failure.compensation).toEqual([`FAILED: terminate the new fleet in ${EAST}: not allowed to terminate`, `ok: deregister image ${image} in ${EAST}`]);
-      expect(tools.linesAfterFailure()).toEqual([undoSteps(image).fleet.call, undoSteps(image).image.call]);
+      expect(failure.compensation).toEqual([`FAILED: terminate the new fleet in ${EAST}: not allowed to terminate`, `ok: deregister image ${image} in ${EAST}`, `ok: terminate the builder in ${EAST}`]);
+      expect(tools.linesAfterFailure()).toEqual([undoSteps(image).fleet.call, undoSteps(image).image.call, undoSteps(image).builder.call]);
     });
   });
 

@@ -1,5 +1,5 @@
 import { nightlyBake } from '../../src/workflows';
-import { bakeCalls } from './helpers/expected-calls';
+import { asideBuilderTermination, bakeCalls } from './helpers/expected-calls';
 import { FakeToolset } from './helpers/fake-toolset';
 import { eachStepFailsAndCancels, type StepCase } from './helpers/step-matrix';
 import { deployRequest, EAST, finalStatus, imageNameOf, WEST, WorkflowTests } from './helpers/workflow-tests';
@@ -20,8 +20,9 @@ const STEPS: StepCase<keyof ReturnType<typeof undoSteps>>[] = [
   { step: 'place the release on the builder', tool: 'syncCode', type: 'SyncFailed', phase: 'baking', undo: ['builder'] },
   { step: 'smoke test the builder', tool: 'smokeTest', type: 'SmokeTestFailed', phase: 'baking', undo: ['builder'] },
   { step: 'bake the image', tool: 'bakeAmi', type: 'ImageFailed', phase: 'baking', undo: ['image', 'builder'] },
-  { step: 'terminate the builder', tool: 'terminateInstances', match: (i) => !!i.instanceIds, type: 'WaitTimedOut', phase: 'baking', undo: ['image', 'builder'] },
-  { step: 'copy the image', tool: 'copyAmi', type: 'ImageFailed', phase: 'copying', undo: ['copy', 'image'] },
+  // The builder terminates beside the copy; its undo step stays until it is gone.
+  { step: 'terminate the builder', tool: 'terminateInstances', match: (i) => !!i.instanceIds, type: 'WaitTimedOut', phase: 'copying', undo: ['copy', 'image', 'builder'], beside: 'the copy' },
+  { step: 'copy the image', tool: 'copyAmi', type: 'ImageFailed', phase: 'copying', undo: ['copy', 'image', 'builder'], beside: 'the builder’s termination' },
 ];
 
 describe('nightlyBake', () => {
@@ -36,7 +37,10 @@ describe('nightlyBake', () => {
     await tests.run(tools, async ({ start }) => {
       const handle = await start(nightlyBake, request());
       const result = await handle.result();
-      expect(tools.lines()).toEqual(['preflight bake', ...bakeCalls(EAST, [EAST, WEST]), `copyAmi ${EAST}/ami-baked-${EAST} to ${WEST}`]);
+      expect(asideBuilderTermination(tools.lines(), EAST)).toEqual({
+        lines: ['preflight bake', ...bakeCalls(EAST, [EAST, WEST]), `copyAmi ${EAST}/ami-baked-${EAST} to ${WEST}`],
+        termination: 'once, after the bake, before going live',
+      });
       const [bake] = tools.callsOf('bakeAmi');
       expect(bake.input).toMatchObject({ imageName: imageNameOf(request(), handle), baseImageId: `ami-base-${EAST}` });
       expect(result).toEqual({

@@ -12,6 +12,12 @@ export interface BakedImage {
   imageName: string;
   /** A reused image: regions that already hold one with the same bake key need no copy. */
   existing?: Record<string, string>;
+  /**
+   * The builder, terminating beside the copies (off the critical path): resolves once it is gone
+   * and only then drops its undo step, so a failure anywhere before that still terminates it and
+   * says so in the report. Rejects if the termination failed. See {@link builderGone}.
+   */
+  builderTerminated?: () => Promise<void>;
 }
 
 /**
@@ -78,9 +84,33 @@ export async function bakeImage(run: DeployRun): Promise<BakedImage> {
     `stop builder ${builder.instanceId}, make image ${imageName} in ${region}`,
   );
   run.region(region, { imageId });
-  await tools.terminateInstances({ region, instanceIds: [builder.instanceId], timeoutSeconds: timeouts.instanceTerminated }, `terminate builder ${builder.instanceId} in ${region}`);
-  dropBuilderUndo();
-  return { region, imageId, imageName };
+  const terminateBuilder = () =>
+    tools.terminateInstances({ region, instanceIds: [builder.instanceId], timeoutSeconds: timeouts.instanceTerminated }, `terminate builder ${builder.instanceId} in ${region}`);
+  // Histories recorded before this change waited for the builder to be gone before copying.
+  if (!patched('copy-beside-builder-termination')) {
+    await terminateBuilder();
+    dropBuilderUndo();
+    return { region, imageId, imageName };
+  }
+  // The image is complete once available: the copies need nothing more of the builder, so it
+  // terminates beside them (a minute at AWS's pace that no longer sits on the critical path).
+  const terminated = terminateBuilder();
+  // Awaited by the procedure (builderGone); until then a failure is held, not unhandled.
+  terminated.catch(() => undefined);
+  const builderTerminated = async () => {
+    await terminated;
+    dropBuilderUndo();
+  };
+  return { region, imageId, imageName, builderTerminated };
+}
+
+/**
+ * The bake's last loose end, before anything goes live: the builder, terminating beside the
+ * copies, is gone. A failure to terminate it fails the deploy here, and its undo step, still
+ * registered, tries again.
+ */
+export async function builderGone(image: BakedImage): Promise<void> {
+  await image.builderTerminated?.();
 }
 
 /**

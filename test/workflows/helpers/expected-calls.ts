@@ -11,7 +11,11 @@ export const oldIds = (region: string) => `i-${region}-old-1 i-${region}-old-2`;
 /** The new fleet's ids in a region, as the call lines show them. */
 export const newIds = (region: string) => `i-${region}-fleet-1 i-${region}-fleet-2`;
 
-/** The bake in its region (immutable deploy, nightly bake): base image, bake key lookup, builder, release, smoke test, image, builder gone. */
+/**
+ * The bake in its region (immutable deploy, nightly bake): base image, bake key lookup, builder,
+ * release, smoke test, image. The builder's termination runs beside what follows (copies, the
+ * fleet launch), so its place among those calls varies: see {@link asideBuilderTermination}.
+ */
 export function bakeCalls(region: string, lookedUpIn: string[] | null = [region]): string[] {
   const builder = `i-${region}-builder-1`;
   return [
@@ -22,8 +26,21 @@ export function bakeCalls(region: string, lookedUpIn: string[] | null = [region]
     `syncCode ${region} [${builder}] deploy 2.0.0 +provision`,
     `smokeTest [${builder}] 2.0.0`,
     `bakeAmi ${region} from ${builder}`,
-    `terminateInstances ${region} [${builder}]`,
   ];
+}
+
+/**
+ * The call lines without the builder's termination, which runs beside the copies and the fleet
+ * launch; and where it was: `once, after the bake, before going live` when it was.
+ */
+export function asideBuilderTermination(lines: string[], region: string): { lines: string[]; termination: string } {
+  const termination = `terminateInstances ${region} [i-${region}-builder-1]`;
+  const at = lines.flatMap((line, index) => (line === termination ? [index] : []));
+  const bake = lines.findIndex((line) => line.startsWith(`bakeAmi ${region}`));
+  const live = lines.findIndex((line) => line.startsWith('shiftTraffic'));
+  const where =
+    at.length !== 1 ? `${at.length} times` : at[0] < bake ? 'before the bake' : live >= 0 && at[0] > live ? 'after going live' : 'once, after the bake, before going live';
+  return { lines: lines.filter((line) => line !== termination), termination: where };
 }
 
 /**
