@@ -309,6 +309,11 @@ describe('the reaper and images left pending', () => {
       ).ImageId!;
     const abandoned = await bake(crashed.workflowId, crashed.firstExecutionRunId);
     const underWay = await bake(running.workflowId, running.firstExecutionRunId);
+    // New images are invisible to DescribeImages for a moment (eventual consistency): a reaper that cannot see them cannot judge them.
+    await until('both images to be visible', async () => {
+      const images = (await world.sandbox.control.resources()).images.filter((i) => i.id === abandoned || i.id === underWay);
+      return images.length === 2 && images.every((i) => i.visible) ? true : undefined;
+    });
     try {
       const report = await reap(world, world.spec());
       expect(report.removed.map((r: any) => `${r.kind} ${r.id} ${r.reason}`)).toEqual([
