@@ -51,12 +51,16 @@ export function orphanCount(o: Orphans): number {
   return o.instances.length + o.images.length + o.targets.length + o.snapshots.length + o.commands.length;
 }
 
-/** SendCommands a deploy makes when nothing is repeated. */
+/**
+ * SendCommands a deploy makes when nothing is repeated: the bake's sync and each new fleet's
+ * post-deploy tasks (immutable); one sync per region or batch, its post-deploy tasks in the same
+ * command (partial, mutable).
+ */
 export function expectedCommands(procedure: StartedDeploy['procedure'], spec: FleetSpec, batchSize = 1): number {
   const post = spec.postDeploy.length > 0 ? 1 : 0;
   if (procedure === 'immutable') return 1 + spec.regions.length * post;
-  if (procedure === 'partial') return spec.regions.length * (1 + post);
-  return spec.regions.reduce((n, r) => n + Math.ceil(spec.regionSettings[r].desiredCount / batchSize) * (1 + post), 0);
+  if (procedure === 'partial') return spec.regions.length;
+  return spec.regions.reduce((n, r) => n + Math.ceil(spec.regionSettings[r].desiredCount / batchSize), 0);
 }
 
 /** Counts what one run created more than once, from the sandbox's full listing (terminated and deregistered included). */

@@ -26,13 +26,18 @@ export function createSyncCode(deps: ActivityDeps) {
       failOnError: false,
       ...(input.commandOutput ? { commandOutput: input.commandOutput } : {}),
     });
-    const results = commandResults.map<SyncResult>((r) => ({
-      instanceId: r.instanceId,
-      ok: r.status === 'Success',
-      ...parseSyncOutput(r.stdout),
-      // The script prints the artifact URL only redacted; its commands' output is redacted too, in case.
-      ...(r.status === 'Success' ? {} : { error: redactSecrets(`${r.status} (exit ${r.exitCode}): ${lastLines(r.stderr || r.stdout)}${r.outputLocation ? ` (whole output: ${r.outputLocation})` : ''}`) }),
-    }));
+    const results = commandResults.map<SyncResult>((r) => {
+      const { postDeployStarted, ...placed } = parseSyncOutput(r.stdout);
+      if (r.status === 'Success') return { instanceId: r.instanceId, ok: true, ...placed };
+      return {
+        instanceId: r.instanceId,
+        ok: false,
+        ...placed,
+        // The script prints the artifact URL only redacted; its commands' output is redacted too, in case.
+        error: redactSecrets(`${r.status} (exit ${r.exitCode}): ${lastLines(r.stderr || r.stdout)}${r.outputLocation ? ` (whole output: ${r.outputLocation})` : ''}`),
+        ...(postDeployStarted ? { failedIn: 'post-deploy' as const } : {}),
+      };
+    });
     const failed = results.filter((r) => !r.ok);
     if (failed.length > 0 && input.failOnError !== false) {
       throw ApplicationFailure.create({

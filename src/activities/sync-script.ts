@@ -6,7 +6,7 @@ import { commandFileLine, scratchLines, shq } from './shell-script';
 export { shq } from './shell-script';
 
 /** Markers the script prints so syncCode can report what happened on each instance. */
-export const MARKER = { previous: 'hybrid-deploy:previous=', changed: 'hybrid-deploy:changed=' } as const;
+export const MARKER = { previous: 'hybrid-deploy:previous=', changed: 'hybrid-deploy:changed=', postDeploy: 'hybrid-deploy:post-deploy=' } as const;
 
 /**
  * The file that marks a release as completely unpacked (a crash mid-unpack leaves none). It
@@ -29,7 +29,7 @@ export const EXIT_ARTIFACT_CONFLICT = 4;
  * restart, the bake's commands) runs exactly as written, from a file of its own; every other
  * value is a quoted literal. The artifact URL is printed only redacted.
  */
-export function buildSyncScript(input: Pick<SyncCodeInput, 'service' | 'version' | 'artifact' | 'provision' | 'mode' | 'commandOutput'>): string {
+export function buildSyncScript(input: Pick<SyncCodeInput, 'service' | 'version' | 'artifact' | 'provision' | 'mode' | 'commandOutput' | 'postDeploy'>): string {
   const { service, version } = input;
   const deploying = input.mode !== 'rollback';
   if (deploying && !input.artifact) throw new Error('syncCode needs an artifact to place a new release');
@@ -39,6 +39,7 @@ export function buildSyncScript(input: Pick<SyncCodeInput, 'service' | 'version'
     commandFileLine('start.sh', service.start),
     commandFileLine('stop.sh', service.stop),
     ...(service.restart !== undefined ? [commandFileLine('restart.sh', service.restart)] : []),
+    ...postDeployFileLines(input.postDeploy ?? []),
     `install_dir=${shq(service.installDir)}`,
     `version=${shq(version)}`,
     'releases="$install_dir/releases"',
@@ -52,6 +53,7 @@ export function buildSyncScript(input: Pick<SyncCodeInput, 'service' | 'version'
     `  echo "${MARKER.changed}false"`,
     '  # Already current: make sure it runs (start is idempotent) and change nothing else.',
     '  sh "$scratch/start.sh"',
+    ...postDeployLines(input.postDeploy ?? []).map((line) => `  ${line}`),
     '  exit 0',
     'fi',
   ];
@@ -67,8 +69,31 @@ export function buildSyncScript(input: Pick<SyncCodeInput, 'service' | 'version'
     `echo "${MARKER.changed}true"`,
     ...(service.restart !== undefined ? ['sh "$scratch/restart.sh"'] : ['sh "$scratch/stop.sh"', 'sh "$scratch/start.sh"']),
     ...pruneLines(service.keepReleases),
+    ...postDeployLines(input.postDeploy ?? []),
   );
   return lines.join('\n');
+}
+
+/** Writes each post-deploy command into a file of its own, as written (see shell-script.ts). */
+function postDeployFileLines(commands: string[]): string[] {
+  return commands.map((command, index) => commandFileLine(`post-deploy-${index + 1}.sh`, command));
+}
+
+/**
+ * The spec's post-deploy tasks, after the release is placed and restarted, in the same SSM
+ * command (one round trip per batch, not two): each runs as written, in order; the first that
+ * fails stops the rest, and its exit status is the script's. The marker tells syncCode that a
+ * failure from here on is the post-deploy tasks', not the placement's.
+ */
+function postDeployLines(commands: string[]): string[] {
+  if (commands.length === 0) return [];
+  return [
+    `echo "${MARKER.postDeploy}started"`,
+    ...commands.map(
+      (_command, index) =>
+        `sh "$scratch/post-deploy-${index + 1}.sh" || { status=$?; echo "post-deploy command ${index + 1} of ${commands.length} failed (exit $status)" >&2; exit "$status"; }`,
+    ),
+  ];
 }
 
 /**
@@ -208,12 +233,12 @@ function pruneLines(keep: number): string[] {
 }
 
 /** Reads the markers out of one instance's output. */
-export function parseSyncOutput(stdout: string): { previousVersion: string; changed: boolean } {
+export function parseSyncOutput(stdout: string): { previousVersion: string; changed: boolean; postDeployStarted: boolean } {
   const line = (marker: string) =>
     stdout
       .split('\n')
       .find((l) => l.startsWith(marker))
       ?.slice(marker.length)
       .trim();
-  return { previousVersion: line(MARKER.previous) ?? '', changed: line(MARKER.changed) === 'true' };
+  return { previousVersion: line(MARKER.previous) ?? '', changed: line(MARKER.changed) === 'true', postDeployStarted: line(MARKER.postDeploy) === 'started' };
 }

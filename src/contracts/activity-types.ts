@@ -98,6 +98,8 @@ export interface SyncCodeInput {
   failOnError?: boolean;
   /** Keep the whole output in S3 (the bake's commands stream theirs to stderr then). */
   commandOutput?: CommandOutputLocation;
+  /** The spec's post-deploy commands, run as written after the restart, in the same SSM command. */
+  postDeploy?: string[];
 }
 export interface SyncCodeOutput {
   results: SyncResult[];

@@ -42,6 +42,8 @@ export interface SyncResult {
   /** False when the version was already current: a no-op. */
   changed: boolean;
   error?: string;
+  /** Set when the release was placed and its post-deploy tasks (run in the same command) failed. */
+  failedIn?: 'post-deploy';
 }
 
 /** One resource the reaper removed (or, in a dry run, would remove), and why. */

@@ -14,7 +14,7 @@ import { newFleetsWaiting, waitForApproval } from './steps/wait-for-approval';
  * Partially immutable: no bake, no copy — minutes faster.
  *  1. instantiate a fresh fleet in each region from the image the immutable procedure baked last;
  *  2. replace the application code on it with the new release;
- *  3. perform the post-deploy tasks and the smoke test on it;
+ *  3. perform the post-deploy tasks (in the same command as step 2) and the smoke test on it;
  * then, once approved when approval is required, go live: every region at once, and the old fleets retired.
  */
 export async function partiallyImmutableDeploy(request: DeployRequest): Promise<DeployResult> {
@@ -23,8 +23,8 @@ export async function partiallyImmutableDeploy(request: DeployRequest): Promise<
     const images = await findLatestImages(run);
     const fleets = await inEveryRegion(run, 'launching', async (region, i) => {
       const fleet = await launchFleet(run, region, images[i].imageId);
-      await placeRelease(run, region, fleet.instances);
-      await runPostDeployTasks(run, region, fleet.instances);
+      const placed = await placeRelease(run, region, fleet.instances);
+      await runPostDeployTasks(run, region, fleet.instances, { commandsRan: placed.postDeployRan });
       return fleet;
     });
     await waitForApproval(run, newFleetsWaiting(fleets));

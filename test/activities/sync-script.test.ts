@@ -74,6 +74,24 @@ describe('the sync script', () => {
     expect(await served()).toBe('1.0.0');
   });
 
+  it('runs the post-deploy tasks after the restart, each as written, in the same script; the first that fails stops it, marked as theirs', async () => {
+    const log = join(work, 'post-deploy.log');
+    const postDeploy = [
+      `curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null && echo 'served # after the restart' >> ${log}`,
+      `echo "it's \\"quoted\\" # not a comment" >> ${log}`,
+    ];
+    // Already current: the tasks still run (a resumed sync must not skip them).
+    const again = sync({ version: '1.0.0', artifact: { url: artifacts['1.0.0'].artifact, sha256: artifacts['1.0.0'].sha256 }, postDeploy });
+    expect(again).toMatchObject({ status: 0, changed: false, postDeployStarted: true });
+    expect(readFileSync(log, 'utf8')).toBe('served # after the restart\nit\'s "quoted" # not a comment\n');
+    const failing = sync({ version: '1.0.0', artifact: { url: artifacts['1.0.0'].artifact, sha256: artifacts['1.0.0'].sha256 }, postDeploy: ['exit 7', `echo never >> ${log}`] });
+    expect(failing).toMatchObject({ status: 7, postDeployStarted: true });
+    expect(failing.stderr).toContain('post-deploy command 1 of 2 failed (exit 7)');
+    expect(readFileSync(log, 'utf8')).not.toContain('never');
+    // No post-deploy tasks: no marker, so a failure is the placement's.
+    expect(deploy('1.0.0')).toMatchObject({ status: 0, postDeployStarted: false });
+  });
+
   it('is a no-op success when the version is already current', async () => {
     const result = deploy('1.0.0');
     expect(result).toMatchObject({ status: 0, previousVersion: '1.0.0', changed: false });

@@ -70,7 +70,7 @@ describe('a command step retried before its first heartbeat', () => {
     await world.sandbox.control.clearFaults();
 
     const outcome = await awaitResult(world.client, hotfix);
-    expect(outcome.error).toMatch(/post-deploy 2\.0\.0/);
+    expect(outcome.error).toMatch(/the post-deploy tasks of 2\.0\.0 failed/);
 
     // The path taken: batch 1's sync completed on its second attempt, which found attempt 1's command by its comment.
     expect(await resumptionAfter(world.client, hotfix.workflowId, replacement.spawnedAt)).toMatchObject({ activity: 'syncCode', attempt: 2 });
@@ -89,7 +89,7 @@ describe('a command step retried before its first heartbeat', () => {
       served[instance.InstanceId!] = `${health.version} (tag ${instance.Tags?.find((t) => t.Key === 'hybrid-deploy:version')?.Value})`;
     }
     expect(served).toEqual(Object.fromEntries(fleet.map((id) => [id, '1.0.0 (tag 1.0.0)'])));
-    // Batch 1 sync, post-deploy; batch 2 sync, post-deploy (fails); roll back batch 2, batch 1: six commands, none twice.
-    expect((await world.sandbox.control.calls())['ssm:SendCommand']).toBe(6);
+    // Batch 1 sync (its post-deploy tasks in the same command); batch 2 sync (its post-deploy task fails); roll back batch 2, batch 1: four commands, none twice.
+    expect((await world.sandbox.control.calls())['ssm:SendCommand']).toBe(4);
   }, 240_000);
 });

@@ -106,7 +106,7 @@ describe('mutable rollouts: the healthy floor, rollback across continue-as-new, 
       const handle = await world.client.workflow.start('mutableDeploy', { taskQueue: world.taskQueue, workflowId: `deploy/example-app/${env}`, args: [request] });
       const error = await handle.result().then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(WorkflowFailedError);
-      expect(String((error as WorkflowFailedError).cause?.message)).toMatch(/post-deploy 3\.0\.0/);
+      expect(String((error as WorkflowFailedError).cause?.message)).toMatch(/the post-deploy tasks of 3\.0\.0 failed/);
       // The rollout ran as four runs; the last one rolled back its own batch and the three earlier runs' batches.
       expect(await childRuns(world.client, handle.workflowId, handle.firstExecutionRunId)).toHaveLength(FLEET);
       const after = await fleetOf(world, env, REGION);

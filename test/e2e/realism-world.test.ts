@@ -195,9 +195,10 @@ describe('a real account’s mistakes and shortages, end to end through the CLI'
     const e = 'capacity';
     const spec = world.spec((s) => (s.postDeploy = ['sleep 120']));
     const deploy = world.cli(deployArgs(world, { procedure: 'mutable', env: e, version: '4.0.0', spec, extra: ['--batch-size', '1', '--min-healthy', '1'] }));
-    const running = await until('the post-deploy command to run', async () => {
+    // The post-deploy task runs in the batch's sync command, after the release is placed.
+    const running = await until('the post-deploy task to run', async () => {
       const { commands } = await world.sandbox.control.resources();
-      return commands.find((c) => c.comment === 'post-deploy 4.0.0' && c.status === 'InProgress');
+      return commands.find((c) => c.comment === 'hybrid-deploy sync 4.0.0' && c.status === 'InProgress');
     });
     const cancel = await world.cli(['cancel', 'example-app', e, '--wait', '--json']);
     expect({ code: cancel.code, out: cancel.code === 0 ? '' : `${cancel.stdout}\n${cancel.stderr}` }).toEqual({ code: 0, out: '' });

@@ -130,7 +130,7 @@ describe('the three procedures from one toolset, end to end through the CLI', ()
 
       expect(run.code).toBe(1);
       const output = JSON.parse(run.stdout);
-      expect(output.error).toMatch(/post-deploy 4\.0\.0.*failed/);
+      expect(output.error).toMatch(/the post-deploy tasks of 4\.0\.0 failed/);
       // us-east-1 rolled its own batch back as its rolling sync failed; us-west-2, already done, by the undo step its success registered.
       expect(output.compensation).toEqual(['ok: roll back us-west-2']);
       const rollback = await world.client.workflow.getHandle(`${workflowId}/us-west-2/rollback`).describe();

@@ -8,11 +8,10 @@ import { deployFailure, deployRequest, EAST, expectCancelled, finalStatus, statu
 
 const ids = (region: string, ...n: number[]) => n.map((k) => `i-${region}-old-${k}`).join(' ');
 
-/** One batch of a rolling sync: out of service, the release placed, post-deploy tasks and smoke test, back in service, retagged. */
+/** One batch of a rolling sync: out of service, the release placed with its post-deploy tasks (one command), smoke test, back in service, retagged. */
 const batchCalls = (region: string, batch: string, version = '2.0.0') => [
   `shiftTraffic ${region} +[] -[${batch}]`,
-  `syncCode ${region} [${batch}] deploy ${version}`,
-  `runOnInstances ${region} [${batch}] "post-deploy ${version}"`,
+  `syncCode ${region} [${batch}] deploy ${version} +post-deploy`,
   `smokeTest [${batch}] ${version}`,
   `shiftTraffic ${region} +[${batch}] -[]`,
   `tagInstances ${region} [${batch}] version=${version}`,
@@ -41,7 +40,6 @@ const failureMessage = (cause: string) => `mutable deploy of example-app 2.0.0 t
 const BATCH_STEPS: { step: string; tool: ToolName; match: (input: any) => boolean; type: string }[] = [
   { step: 'take out of service', tool: 'shiftTraffic', match: (i) => i.deregister.includes(`i-${EAST}-old-3`), type: 'WaitTimedOut' },
   { step: 'place the release', tool: 'syncCode', match: (i) => i.instanceIds.includes(`i-${EAST}-old-3`), type: 'CommandFailed' },
-  { step: 'run the post-deploy tasks', tool: 'runOnInstances', match: (i) => i.instanceIds.includes(`i-${EAST}-old-3`), type: 'CommandFailed' },
   { step: 'smoke test', tool: 'smokeTest', match: (i) => i.targets[0].instanceId === `i-${EAST}-old-3`, type: 'SmokeTestFailed' },
   { step: 'put back in service', tool: 'shiftTraffic', match: (i) => i.register.includes(`i-${EAST}-old-3`), type: 'WaitTimedOut' },
   { step: 'retag the version', tool: 'tagInstances', match: (i) => i.instanceIds.includes(`i-${EAST}-old-3`), type: 'UnauthorizedOperation' },

@@ -19,7 +19,6 @@ const STEPS: StepCase<keyof typeof UNDO>[] = [
   { step: 'find the live fleet', tool: 'findFleet', type: 'UnauthorizedOperation', phase: 'launching', undo: [] },
   { step: 'launch the fleet', tool: 'launchInstances', type: 'InsufficientInstanceCapacity', phase: 'launching', undo: ['fleet'] },
   { step: 'place the release', tool: 'syncCode', type: 'CommandFailed', phase: 'launching', undo: ['fleet'] },
-  { step: 'run the post-deploy tasks', tool: 'runOnInstances', type: 'CommandFailed', phase: 'launching', undo: ['fleet'] },
   { step: 'smoke test the fleet', tool: 'smokeTest', type: 'SmokeTestFailed', phase: 'launching', undo: ['fleet'] },
   { step: 'make live', tool: 'shiftTraffic', match: (i) => i.register[0]?.includes('-fleet-'), type: 'WaitTimedOut', phase: 'promoting', undo: ['traffic', 'fleet'] },
 ];
@@ -49,6 +48,25 @@ describe('partiallyImmutableDeploy', () => {
     for (const region of [EAST, WEST]) {
       expect(tools.linesIn(region)).toEqual([`findLatestImage ${region}`, ...newFleetCalls(region, `ami-catalog-${region}`, { placeRelease: true })]);
     }
+  });
+
+  it('runs the post-deploy tasks in the placement’s own command; when they fail, the deploy fails as theirs and terminates the new fleet', async () => {
+    const request = deployRequest('partial');
+    const error = 'Failed (exit 1): post-deploy command 1 of 1 failed (exit 1)';
+    const tools = fakeFor(request).on(
+      'syncCode',
+      async ({ instanceIds }) => ({ results: instanceIds.map((instanceId) => ({ instanceId, ok: false, previousVersion: '', changed: true, error, failedIn: 'post-deploy' as const })) }),
+      undefined,
+      1,
+    );
+    await tests.run(tools, async ({ start }) => {
+      const failure = await deployFailure(await start(partiallyImmutableDeploy, request));
+      expect(failure.message).toBe(failureMessage(`the post-deploy tasks of 2.0.0 failed on 2 of 2 instance(s) of 2 instance(s) in ${EAST}; i-${EAST}-fleet-1: ${error}`));
+      expect(failure.root.type).toBe('CommandFailed');
+      expect(failure.compensation).toEqual([`ok: terminate the new fleet in ${EAST}`]);
+    });
+    expect(tools.callsOf('syncCode').map((c) => c.input.postDeploy)).toEqual([request.spec.postDeploy]);
+    expect(tools.callsOf('runOnInstances')).toEqual([]);
   });
 
   it('fails before launching anything when one region has no baked image', async () => {
@@ -86,7 +104,7 @@ describe('partiallyImmutableDeploy', () => {
       const cause = `syncing 2.0.0 failed on 1 of 2 instance(s) of 2 instance(s) in ${EAST}; i-${EAST}-fleet-2: Failed (exit 1): sha256 mismatch`;
       expect(failure).toMatchObject({ message: failureMessage(cause), root: { type: 'SyncFailed', message: cause }, chain: ['ApplicationFailure', 'ApplicationFailure'] });
       expect(failure.compensation).toEqual([`ok: ${UNDO.fleet.report}`]);
-      expect(tools.lines().slice(-2)).toEqual([`syncCode ${EAST} [${newIds(EAST)}] deploy 2.0.0`, UNDO.fleet.call]);
+      expect(tools.lines().slice(-2)).toEqual([`syncCode ${EAST} [${newIds(EAST)}] deploy 2.0.0 +post-deploy`, UNDO.fleet.call]);
     });
   });
 

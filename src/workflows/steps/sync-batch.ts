@@ -8,7 +8,7 @@ import { takeOutOfService } from './take-out-of-service';
 
 /**
  * One batch of a rolling mutable deploy: the two steps of the mutable procedure — place the
- * release, run the post-deploy tasks — on instances taken out of service for it and put back
+ * release, run the post-deploy tasks (in the same SSM command) — on instances taken out of service for it and put back
  * after; then their version tag follows the release. The undo step (roll the batch back to each
  * instance's previous release) is registered before the batch leaves service, so a failure at
  * any point puts it back; it stays registered after the batch succeeds, so a later batch failing
@@ -22,8 +22,8 @@ export async function syncBatch(run: DeployRun, region: string, batch: FleetMemb
   run.compensations.add(`roll back ${label} in ${region}`, () => rollBack(run, region, updated));
 
   await takeOutOfService(run, region, ids);
-  await placeRelease(run, region, batch, { label, onResults: (results) => recordPreviousVersions(updated, results, request.version) });
-  await runPostDeployTasks(run, region, batch);
+  const placed = await placeRelease(run, region, batch, { label, onResults: (results) => recordPreviousVersions(updated, results, request.version) });
+  await runPostDeployTasks(run, region, batch, { commandsRan: placed.postDeployRan });
   await putBackInService(run, region, ids);
   await tools.tagInstances({ region, instanceIds: ids, tags: { [TagKeys.version]: request.version } }, `tag ${label} version=${request.version} in ${region}`);
   return updated;

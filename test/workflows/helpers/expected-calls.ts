@@ -45,14 +45,14 @@ export function asideBuilderTermination(lines: string[], region: string): { line
 
 /**
  * A new fleet in one region (immutable and partial deploys), from finding the live fleet to
- * retiring it; the partial procedure places the release on the new fleet after launching it.
+ * retiring it; the partial procedure places the release on the new fleet after launching it,
+ * its post-deploy tasks in the same command.
  */
 export function newFleetCalls(region: string, imageId: string, { placeRelease = false } = {}): string[] {
   return [
     `findFleet ${region}`,
     `launchInstances ${region} fleet x2 from ${imageId}`,
-    ...(placeRelease ? [`syncCode ${region} [${newIds(region)}] deploy 2.0.0`] : []),
-    `runOnInstances ${region} [${newIds(region)}] "post-deploy 2.0.0"`,
+    placeRelease ? `syncCode ${region} [${newIds(region)}] deploy 2.0.0 +post-deploy` : `runOnInstances ${region} [${newIds(region)}] "post-deploy 2.0.0"`,
     `smokeTest [${newIds(region)}] 2.0.0`,
     `shiftTraffic ${region} +[${newIds(region)}] -[${oldIds(region)}]`,
     `terminateInstances ${region} [${oldIds(region)}]`,

@@ -239,7 +239,7 @@ export function describeCall(name: ToolName, input: any): string {
     case 'launchInstances':
       return `launchInstances ${input.region} ${input.role} x${input.count} from ${input.imageId}`;
     case 'syncCode':
-      return `syncCode ${input.region} ${ids(input.instanceIds)} ${input.mode === 'rollback' ? 'rollback to' : 'deploy'} ${input.version}${input.provision ? ' +provision' : ''}`;
+      return `syncCode ${input.region} ${ids(input.instanceIds)} ${input.mode === 'rollback' ? 'rollback to' : 'deploy'} ${input.version}${input.provision ? ' +provision' : ''}${input.postDeploy?.length ? ' +post-deploy' : ''}`;
     case 'runOnInstances':
       return `runOnInstances ${input.region} ${ids(input.instanceIds)} "${input.comment}"`;
     case 'smokeTest':
