@@ -11,6 +11,7 @@ import { codecFromEnv } from '../../src/codec';
 import { untilWorkerPolls } from './worker-polls';
 import { TASK_QUEUE } from '../../src/task-queue';
 import { startCodecServer } from '../../src/codec/server';
+import { pollIntervalForTimeScale } from '../../src/activities/deps';
 
 /** What the sandbox prints first: where it is and its load balancers' URLs. */
 export interface SandboxHello {
@@ -106,8 +107,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',
       AWS_REGION: 'us-east-1',
-      // The sandbox's `fast` profile moves in fractions of a second; AWS's default 5 s polls would dominate.
-      HYBRID_DEPLOY_POLL_INTERVAL_MS: '250',
+      // AWS's 5 s polls, scaled as the sandbox's clock is (its `fast` profile moves about as fast as `realistic` × 0.02).
+      HYBRID_DEPLOY_POLL_INTERVAL_MS: String(pollIntervalForTimeScale(options.timeScale ?? 0.02)),
     };
     delete env.HYBRID_DEPLOY_CODEC_KEYS; // the stack's key file, not a key of the caller's shell
     const workerLog = openSync(join(logDir, 'worker.log'), 'a');

@@ -19,6 +19,8 @@ export interface InstanceSummary {
   launchTime: string;
   tags: Record<string, string>;
   agent: 'Online' | 'ConnectionLost' | 'NotRegistered';
+  /** How long after reaching `running` its agent registered (or will): the profile's time plus the drawn jitter. */
+  agentRegistrationMs?: number;
   /** Host pids of the instance's live processes (empty once stopped or terminated). */
   processes: number[];
   root: string;
@@ -85,6 +87,7 @@ export async function listResources(state: SandboxState): Promise<ResourceListin
         launchTime: i.launchTime.toISOString(),
         tags: tagRecord(i.tags),
         agent: i.agent === 'not-registered' ? 'NotRegistered' : pingStatus(i),
+        ...(i.agentRegistrationMs !== undefined ? { agentRegistrationMs: i.agentRegistrationMs } : {}),
         processes: await findProcessesWithEnv('SANDBOX_INSTANCE_ID', i.id),
         root: i.root,
         availabilityZone: i.availabilityZone,

@@ -105,6 +105,7 @@ function becomeRunning(state: SandboxState, instance: InstanceRecord): void {
   // takes its time: 30 s to minutes on AWS (AWS Systems Manager guide, "Configure instance permissions").
   if (state.realism.ssmNeedsInstanceProfile && !instance.ssmAllowed) return;
   const registration = state.timings.agentOnlineMs + Math.floor(Math.random() * (state.realism.agentRegistrationJitterMs + 1));
+  instance.agentRegistrationMs = registration;
   state.scheduler.after(registration, `agent ${instance.id}`, () => {
     if (instance.generation !== generation || instance.agentForcedOffline) return;
     instance.agent = 'online';

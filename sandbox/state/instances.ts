@@ -45,6 +45,8 @@ export interface InstanceRecord {
   /** A control-endpoint override: keep the agent offline whatever the state. */
   agentForcedOffline: boolean;
   agentLastPing?: Date;
+  /** How long after reaching `running` (this boot) its agent registers: the profile's time plus the realism's jitter, as drawn. */
+  agentRegistrationMs?: number;
   /** A control-endpoint override: fail every ELB health check. */
   failHealthChecks: boolean;
   /** Status checks pass once the agent-online delay after running has elapsed. */

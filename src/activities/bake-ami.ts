@@ -25,7 +25,7 @@ export function createBakeAmi(deps: ActivityDeps) {
     const madeAt = Date.now();
     if (!imageId) {
       await stopBuilder(input, ec2, pollIntervalMs);
-      imageId = await createImage(input, ec2, window);
+      imageId = await createImage(input, ec2, window, pollIntervalMs);
     }
     heartbeat({ imageId });
     try {
@@ -44,10 +44,11 @@ export function createBakeAmi(deps: ActivityDeps) {
  * hashicorp/packer#9562), and an earlier attempt's image that a name lookup cannot see yet
  * (`InvalidAMIName.Duplicate`: it is found by name within the consistency window).
  */
-async function createImage(input: BakeAmiInput, ec2: EC2Client, windowMs: number): Promise<string> {
+async function createImage(input: BakeAmiInput, ec2: EC2Client, windowMs: number, pollIntervalMs: number): Promise<string> {
   const tags = ownershipTags(input.owner, Roles.image, { [TagKeys.baseImage]: input.baseImageId, [TagKeys.bakedAt]: new Date().toISOString(), ...(input.bakeKey ? { [TagKeys.bakeKey]: input.bakeKey } : {}) }, input.userTags);
   const started = Date.now();
-  for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
+  // Half a second first (AWS settles within seconds), or the poll interval when a faster world polls faster.
+  for (let delay = Math.min(500, pollIntervalMs); ; delay = Math.min(delay * 2, 5_000)) {
     try {
       const { ImageId } = await awsCall(`ec2:CreateImage ${input.imageName}`, () =>
         ec2.send(

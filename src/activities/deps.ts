@@ -37,6 +37,15 @@ export interface WorkflowLookup {
 /** Production defaults: AWS states change over seconds to minutes; polling faster only burns API budget. */
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
 
+/**
+ * The poll interval for a world that runs at `timeScale` × AWS's pace (a sandbox at 0.02 moves
+ * fifty times faster): AWS's 5 s, scaled alike, so a wait pays the same share of slack as on AWS;
+ * never below 50 ms.
+ */
+export function pollIntervalForTimeScale(timeScale: number): number {
+  return Math.max(50, Math.round(DEFAULT_POLL_INTERVAL_MS * timeScale));
+}
+
 /** The consistency window in force. */
 export function consistencyWindow(deps: ActivityDeps): number {
   return deps.consistencyWindowMs ?? DEFAULT_CONSISTENCY_WINDOW_MS;

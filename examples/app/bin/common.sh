@@ -61,5 +61,5 @@ log_tail() {
 
 # sleep accepts fractions with GNU coreutils and busybox; fall back to whole seconds elsewhere.
 nap() {
-  sleep 0.2 2>/dev/null || sleep 1
+  sleep 0.05 2>/dev/null || sleep 1
 }
