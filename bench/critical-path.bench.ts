@@ -59,8 +59,7 @@ export function idealMs(bar: TimelineBar, world: RunWorld, groups: ReturnType<ty
   switch (bar.type) {
     case 'launchInstances': {
       const role = /builder/.test(bar.label) ? 'builder' : 'fleet';
-      const region = / in ([a-z]+-[a-z]+-\d) /.exec(bar.label)?.[1];
-      const drawn = world.launched.filter((i) => i.role === role && i.region === region).map((i) => i.agentRegistrationMs ?? t.agentOnlineMs);
+      const drawn = world.launched.filter((i) => i.role === role && i.region === bar.lane).map((i) => i.agentRegistrationMs ?? t.agentOnlineMs);
       return t.instanceLaunchMs + Math.max(t.agentOnlineMs, ...drawn);
     }
     case 'syncCode':

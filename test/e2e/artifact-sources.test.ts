@@ -83,9 +83,15 @@ describe('artifacts from S3 (s3://) and from an HTTPS server (a presigned https:
     const output = failed(await world.cli(deployArgs(world, { procedure: 'mutable', env, version: '1.0.3', artifact: { url, sha256 } })));
     expect(JSON.stringify(output)).toContain('GetObject');
     await expectServing('1.0.2');
-    const left = await leftovers(world, env);
-    // The live fleet is what is meant to stay; nothing else may.
-    expect({ ...left, instances: [], images: [], snapshots: [] }).toEqual(NOTHING_LEFT);
-    expect(left.instances).toHaveLength(4);
+    // What is meant to stay is the live fleet and the catalog the immutable deploy made (an image and its snapshots per region); nothing else may.
+    const fleet = (await Promise.all(REGIONS.map((region) => fleetOf(world, env, region)))).flat();
+    const catalog = (await world.sandbox.control.resources()).images.filter((i) => i.tags['hybrid-deploy:env'] === env && !i.deregistered);
+    expect(catalog.map((i) => `${i.region} ${i.tags['hybrid-deploy:version']} ${i.state}`).sort()).toEqual(['us-east-1 1.0.0 available', 'us-west-2 1.0.0 available']);
+    expect(await leftovers(world, env)).toEqual({
+      ...NOTHING_LEFT,
+      instances: fleet.map((i) => i.id).sort(),
+      images: catalog.map((i) => i.id).sort(),
+      snapshots: catalog.flatMap((i) => i.snapshotIds).sort(),
+    });
   });
 });
