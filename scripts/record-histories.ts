@@ -17,11 +17,12 @@ import { buildExampleArtifact, readExampleSpec } from '../examples/example-app';
  * Records the workflow histories that `test/workflows/replay.test.ts` replays against the current
  * workflow code (the determinism guard): real end-to-end runs — a Temporal dev server, the AWS
  * sandbox, the production worker, deploys through the CLI — of every procedure, succeeding,
- * failing and rolling back. Two groups: `one-region` (one region, two instances: small files,
- * every step) and `two-regions` (what only several regions do: the copy to another region, a
- * region's rollback child after another region failed).
+ * failing and rolling back. Three groups: `one-region` (one region, two instances: small files,
+ * every step), `two-regions` (what only several regions do: the copy to another region, a
+ * region's rollback child after another region failed) and `patched` (the one-region line again
+ * on today's code, so the paths behind every patch replay too, under names starting `patched-`).
  *
- *   npm run build && node dist/scripts/record-histories.js [one-region] [two-regions]
+ *   npm run build && node dist/scripts/record-histories.js [one-region] [two-regions] [patched]
  *
  * Without a group name, every group is recorded. Writes <name>.json for each fixture of the groups
  * recorded (the History message as protobufjs renders it: `History.toObject` with longs, enums and
@@ -35,15 +36,17 @@ const OUT = join(ROOT, 'test', 'fixtures', 'histories');
 const APP = 'example-app';
 const ENV = 'fixtures';
 const REGION = 'us-east-1';
-const WORKFLOW_ID = `deploy/${APP}/${ENV}`;
 /** The two-region group's env: workflow ids of their own. */
 const ENV_2R = 'fixtures-2r';
 const WORKFLOW_ID_2R = `deploy/${APP}/${ENV_2R}`;
 
 /** The groups of recordings, each a line of deploys that builds on itself. */
 const GROUPS: Record<string, (client: Client, taskQueue: string, work: string) => Promise<Recording[]>> = {
-  'one-region': deployAll,
+  'one-region': (client, taskQueue, work) => deployAll(client, taskQueue, work),
   'two-regions': deployTwoRegions,
+  // The same line of deploys on today's code, every patch taken (the one-region group's
+  // histories predate some patches and replay their old branches): the new paths replay too.
+  'patched': (client, taskQueue, work) => deployAll(client, taskQueue, work, { env: 'fixtures-patched', prefix: 'patched-' }),
 };
 
 interface Recording {
@@ -96,9 +99,13 @@ async function main(): Promise<void> {
   }
 }
 
-/** The deploys whose histories are kept, in an order where each finds what it needs (a fleet, a catalog image). */
-async function deployAll(client: Client, taskQueue: string, work: string): Promise<Recording[]> {
+/**
+ * The deploys whose histories are kept, in an order where each finds what it needs (a fleet, a
+ * catalog image), in `env` (workflow ids of its own), each fixture's name after `prefix`.
+ */
+async function deployAll(client: Client, taskQueue: string, work: string, { env = ENV, prefix = '' } = {}): Promise<Recording[]> {
   const recordings: Recording[] = [];
+  const workflowIdOf = `deploy/${APP}/${env}`;
   const spec = (change?: (s: Record<string, any>) => void) => {
     const s = readExampleSpec();
     s.regions = [REGION];
@@ -106,7 +113,7 @@ async function deployAll(client: Client, taskQueue: string, work: string): Promi
     s.timeouts.heartbeat = 5;
     s.service.healthCheck.timeoutSeconds = 10;
     change?.(s);
-    const file = join(work, `spec-${recordings.length}.yaml`);
+    const file = join(work, `spec-${prefix}${recordings.length}.yaml`);
     writeFileSync(file, toYaml(s));
     return file;
   };
@@ -115,12 +122,12 @@ async function deployAll(client: Client, taskQueue: string, work: string): Promi
     let stdout = '';
     let stderr = '';
     const code = await exec(
-      ['deploy', '--procedure', procedure, '--spec', specFile, '--env', ENV, '--version', version, '--artifact', artifact, '--sha256', sha256, '--wait', '--json', '--task-queue', taskQueue, ...extra],
+      ['deploy', '--procedure', procedure, '--spec', specFile, '--env', env, '--version', version, '--artifact', artifact, '--sha256', sha256, '--wait', '--json', '--task-queue', taskQueue, ...extra],
       { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: process.env, connect: async () => client },
     );
     if (code !== expectCode) throw new Error(`${name}: exit ${code}, expected ${expectCode}\n${stdout}\n${stderr}`);
     const output = JSON.parse(stdout) as { runId: string; result?: { regions: { instanceIds: string[] }[] } };
-    recordings.push({ name, workflowId: WORKFLOW_ID, runId: output.runId });
+    recordings.push({ name: prefix + name, workflowId: workflowIdOf, runId: output.runId });
     return output;
   };
   /** A bake alone (`hybrid-deploy bake`), as the nightly schedule starts it. */
@@ -128,16 +135,16 @@ async function deployAll(client: Client, taskQueue: string, work: string): Promi
     const { url: artifact, sha256 } = buildExampleArtifact(version, join(work, 'artifacts'));
     let stdout = '';
     const code = await exec(
-      ['bake', '--spec', spec(), '--env', ENV, '--version', version, '--artifact', artifact, '--sha256', sha256, '--wait', '--json', '--task-queue', taskQueue],
+      ['bake', '--spec', spec(), '--env', env, '--version', version, '--artifact', artifact, '--sha256', sha256, '--wait', '--json', '--task-queue', taskQueue],
       { stdout: (s) => (stdout += s), stderr: () => undefined, env: process.env, connect: async () => client },
     );
     if (code !== 0) throw new Error(`${name}: exit ${code}\n${stdout}`);
-    recordings.push({ name, workflowId: `bake/${APP}/${ENV}`, runId: (JSON.parse(stdout) as { runId: string }).runId });
+    recordings.push({ name: prefix + name, workflowId: `bake/${APP}/${env}`, runId: (JSON.parse(stdout) as { runId: string }).runId });
   };
   /** The rolling sync the last mutable deploy started in the region (a child workflow: its own history). */
   const child = async (name: string) => {
-    const workflowId = `${WORKFLOW_ID}/${REGION}`;
-    recordings.push({ name, workflowId, runId: (await client.workflow.getHandle(workflowId).describe()).runId });
+    const workflowId = `${workflowIdOf}/${REGION}`;
+    recordings.push({ name: prefix + name, workflowId, runId: (await client.workflow.getHandle(workflowId).describe()).runId });
   };
   const batches = ['--batch-size', '1', '--min-healthy', '1'];
 

@@ -9,13 +9,17 @@ import { type FindFleetInput, type FindFleetOutput, type FleetMember, Roles, Tag
 export function createFindFleet({ clients }: ActivityDeps) {
   return async function findFleet(input: FindFleetInput): Promise<FindFleetOutput> {
     const ec2 = clients.ec2(input.region);
-    const found = await listInstances(ec2, `fleet of ${input.app}/${input.env}`, [
-      { Name: `tag:${TagKeys.app}`, Values: [input.app] },
-      { Name: `tag:${TagKeys.env}`, Values: [input.env] },
-      { Name: `tag:${TagKeys.role}`, Values: [Roles.fleet] },
-      { Name: 'instance-state-name', Values: ['pending', 'running'] },
-    ]);
-    const instances: FleetMember[] = found.map((instance) => ({ instanceId: instance.InstanceId!, privateIp: instance.PrivateIpAddress ?? '', version: tagValue(instance.Tags, TagKeys.version) ?? '' }));
+    const instances = await listInstances<FleetMember>(
+      ec2,
+      `fleet of ${input.app}/${input.env}`,
+      [
+        { Name: `tag:${TagKeys.app}`, Values: [input.app] },
+        { Name: `tag:${TagKeys.env}`, Values: [input.env] },
+        { Name: `tag:${TagKeys.role}`, Values: [Roles.fleet] },
+        { Name: 'instance-state-name', Values: ['pending', 'running'] },
+      ],
+      (instance) => ({ instanceId: instance.InstanceId!, privateIp: instance.PrivateIpAddress ?? '', version: tagValue(instance.Tags, TagKeys.version) ?? '' }),
+    );
     instances.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
     return { instances };
   };

@@ -11,9 +11,13 @@ import { awsCall } from '../aws/errors';
  */
 export async function imagesInUse(ec2: EC2Client, region: string): Promise<Map<string, string>> {
   const inUse = new Map<string, string>();
-  const instances = await listInstances(ec2, `every instance in ${region}`, [{ Name: 'instance-state-name', Values: EXISTING_STATES }]);
+  const instances = await listInstances(ec2, `every instance in ${region}`, [{ Name: 'instance-state-name', Values: EXISTING_STATES }], (instance) => ({
+    id: instance.InstanceId,
+    imageId: instance.ImageId,
+    state: instance.State?.Name,
+  }));
   for (const instance of instances) {
-    if (instance.ImageId && !inUse.has(instance.ImageId)) inUse.set(instance.ImageId, `launched by ${instance.InstanceId} (${instance.State?.Name ?? 'unknown state'})`);
+    if (instance.imageId && !inUse.has(instance.imageId)) inUse.set(instance.imageId, `launched by ${instance.id} (${instance.state ?? 'unknown state'})`);
   }
   const templates = await allPages(
     (NextToken) => awsCall(`ec2:DescribeLaunchTemplates in ${region}`, () => ec2.send(new DescribeLaunchTemplatesCommand({ MaxResults: 200, NextToken }))),

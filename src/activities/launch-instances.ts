@@ -1,4 +1,6 @@
 import { DescribeInstancesCommand, type _InstanceType, type Instance } from '@aws-sdk/client-ec2';
+import { chunk } from '../aws/chunk';
+import { INSTANCES_PER_PAGE } from '../aws/list-instances';
 import { ApplicationFailure } from '@temporalio/common';
 import { awsCall } from '../aws/errors';
 import { clientToken } from '../aws/client-token';
@@ -8,7 +10,7 @@ import { waitForAgents } from '../aws/ssm-registration';
 import { sendTerminate } from '../aws/terminate';
 import { waitFor } from '../aws/wait';
 import { consistencyWindow, type ActivityDeps } from './deps';
-import { type LaunchInstancesInput, type LaunchInstancesOutput, ownershipTags } from '../contracts';
+import { type InstanceRef, type LaunchInstancesInput, type LaunchInstancesOutput, ownershipTags } from '../contracts';
 import { heartbeat } from '../aws/heartbeat';
 
 /** Spreads `count` instances over the subnets as evenly as possible. */
@@ -71,7 +73,7 @@ export function createLaunchInstances(deps: ActivityDeps) {
         clients: { ec2, ssm: clients.ssm(input.region), iam: clients.iam(input.region) },
         checkpoint,
       });
-      return { instances: running.map((i) => ({ instanceId: i.InstanceId!, privateIp: i.PrivateIpAddress! })) };
+      return { instances: running };
     } catch (error) {
       if (cancelledForGood(error) && instanceIds.length > 0) {
         await sendTerminate(ec2, input.region, instanceIds, consistencyWindow(deps), started).catch(() => undefined);
@@ -81,34 +83,47 @@ export function createLaunchInstances(deps: ActivityDeps) {
   };
 }
 
-/** Waits until every instance is running; one AWS does not show yet is "not yet" within the consistency window. */
-function waitUntilRunning(deps: ActivityDeps, input: LaunchInstancesInput, instanceIds: string[], started: number): Promise<Instance[]> {
+/**
+ * Waits until every instance is running; one AWS does not show yet is "not yet" within the
+ * consistency window. Each look describes only the instances not seen running yet, a page at a
+ * time, and keeps of each only its id and private IP: a thousand full descriptions per look
+ * would parse into tens of MB of the worker's memory, and a running instance's address does not
+ * change. The heartbeat's progress is a count per state, not a line per instance.
+ */
+function waitUntilRunning(deps: ActivityDeps, input: LaunchInstancesInput, instanceIds: string[], started: number): Promise<InstanceRef[]> {
   const ec2 = deps.clients.ec2(input.region);
-  return waitFor<Instance[]>({
+  const running = new Map<string, InstanceRef>();
+  return waitFor<InstanceRef[]>({
     what: `${instanceIds.length} instance(s) in ${input.region} to be running`,
     timeoutSeconds: input.timeouts.instanceRunning,
     pollIntervalMs: deps.pollIntervalMs,
     checkpoint: { instanceIds },
     check: async () => {
-      let instances: Instance[];
-      try {
-        const { Reservations } = await awsCall('ec2:DescribeInstances', () => ec2.send(new DescribeInstancesCommand({ InstanceIds: instanceIds })));
-        instances = (Reservations ?? []).flatMap((r) => r.Instances ?? []);
-      } catch (error) {
-        if (!stillBecomingVisible(error, [NOT_VISIBLE_YET.instance], started, consistencyWindow(deps))) throw error;
-        return { done: false, progress: { visible: 'not yet' } };
+      const states: Record<string, number> = {};
+      for (const batch of chunk(instanceIds.filter((id) => !running.has(id)), INSTANCES_PER_PAGE)) {
+        let instances: Instance[];
+        try {
+          const { Reservations } = await awsCall('ec2:DescribeInstances', () => ec2.send(new DescribeInstancesCommand({ InstanceIds: batch })));
+          instances = (Reservations ?? []).flatMap((r) => r.Instances ?? []);
+        } catch (error) {
+          if (!stillBecomingVisible(error, [NOT_VISIBLE_YET.instance], started, consistencyWindow(deps))) throw error;
+          return { done: false, progress: { running: running.size, of: instanceIds.length, visible: 'not yet' } };
+        }
+        for (const instance of instances) {
+          const state = instance.State?.Name ?? 'unknown';
+          if (['shutting-down', 'terminated', 'stopping', 'stopped'].includes(state)) {
+            throw ApplicationFailure.create({
+              type: 'InstanceLost',
+              nonRetryable: true,
+              message: `instance ${instance.InstanceId} went ${state} while launching in ${input.region}: ${instance.StateReason?.Message ?? 'no reason given'}`,
+            });
+          }
+          if (state === 'running') running.set(instance.InstanceId!, { instanceId: instance.InstanceId!, privateIp: instance.PrivateIpAddress! });
+          else states[state] = (states[state] ?? 0) + 1;
+        }
       }
-      const lost = instances.filter((i) => ['shutting-down', 'terminated', 'stopping', 'stopped'].includes(i.State?.Name ?? ''));
-      if (lost.length > 0) {
-        throw ApplicationFailure.create({
-          type: 'InstanceLost',
-          nonRetryable: true,
-          message: `instance ${lost[0].InstanceId} went ${lost[0].State?.Name} while launching in ${input.region}: ${lost[0].StateReason?.Message ?? 'no reason given'}`,
-        });
-      }
-      const states = Object.fromEntries(instances.map((i) => [i.InstanceId, i.State?.Name]));
-      const done = instances.length === instanceIds.length && instances.every((i) => i.State?.Name === 'running');
-      return { done, value: instances, progress: states };
+      const done = running.size === instanceIds.length;
+      return { done, value: instanceIds.map((id) => running.get(id)!), progress: { running: running.size, of: instanceIds.length, ...states } };
     },
   });
 }

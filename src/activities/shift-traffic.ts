@@ -6,7 +6,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
 import { awsCall } from '../aws/errors';
-import { waitFor } from '../aws/wait';
+import { TransitionTimes } from '../aws/transition-times';
+import { atMost, waitFor } from '../aws/wait';
 import type { ActivityDeps } from './deps';
 import type { ShiftTrafficInput, ShiftTrafficOutput } from '../contracts';
 
@@ -17,6 +18,9 @@ import type { ShiftTrafficInput, ShiftTrafficOutput } from '../contracts';
  * promotes a new fleet, drains a batch before a mutable sync, and puts it back after.
  */
 export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
+  // A group's drain lasts its deregistration delay and a target turns healthy after its threshold
+  // of checks: the waits learn both per target group (see aws/transition-times.ts).
+  const transitions = new TransitionTimes();
   return async function shiftTraffic(input: ShiftTrafficInput): Promise<ShiftTrafficOutput> {
     const elb = clients.elbv2(input.region);
     const targets = (ids: string[]) => ids.map((Id) => ({ Id, Port: input.port }));
@@ -37,13 +41,14 @@ export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
         timeoutSeconds: input.timeouts.targetHealthy,
         pollIntervalMs,
         checkpoint: { phase: 'registering' },
+        learn: { times: transitions, key: `${input.targetGroupArn} healthy` },
         check: async () => {
           const states = await health(input.register);
           failIfNotInUse(input, states);
           const notHealthy = states.filter((d) => d.TargetHealth?.State !== 'healthy');
           return {
             done: states.length === input.register.length && notHealthy.length === 0,
-            progress: notHealthy.map((d) => `${d.Target?.Id}: ${d.TargetHealth?.State} ${d.TargetHealth?.Description ?? ''}`.trim()),
+            progress: atMost(notHealthy.map((d) => `${d.Target?.Id}: ${d.TargetHealth?.State} ${d.TargetHealth?.Description ?? ''}`.trim())),
           };
         },
       });
@@ -60,9 +65,10 @@ export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
         timeoutSeconds: input.timeouts.targetDrained,
         pollIntervalMs,
         checkpoint: { phase: 'draining' },
+        learn: { times: transitions, key: `${input.targetGroupArn} drained` },
         check: async () => {
           const stillIn = (await health(input.deregister)).filter(stillRegistered);
-          return { done: stillIn.length === 0, progress: stillIn.map((d) => `${d.Target?.Id}: ${d.TargetHealth?.State}`) };
+          return { done: stillIn.length === 0, progress: atMost(stillIn.map((d) => `${d.Target?.Id}: ${d.TargetHealth?.State}`)) };
         },
       });
     }

@@ -4,11 +4,15 @@ import { EXISTING_STATES, listInstances } from './list-instances';
 
 /** Live (pending, running, stopping or stopped) instances a run created in a role, found by tag. */
 export async function ownedInstances(ec2: EC2Client, owner: OwnedBy): Promise<string[]> {
-  const instances = await listInstances(ec2, 'by owner', [
-    { Name: `tag:${TagKeys.workflowId}`, Values: [owner.workflowId] },
-    { Name: `tag:${TagKeys.runId}`, Values: [owner.runId] },
-    { Name: `tag:${TagKeys.role}`, Values: [owner.role] },
-    { Name: 'instance-state-name', Values: EXISTING_STATES },
-  ]);
-  return instances.map((i) => i.InstanceId!);
+  return listInstances(
+    ec2,
+    'by owner',
+    [
+      { Name: `tag:${TagKeys.workflowId}`, Values: [owner.workflowId] },
+      { Name: `tag:${TagKeys.runId}`, Values: [owner.runId] },
+      { Name: `tag:${TagKeys.role}`, Values: [owner.role] },
+      { Name: 'instance-state-name', Values: EXISTING_STATES },
+    ],
+    (instance) => instance.InstanceId!,
+  );
 }

@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { chunk } from './chunk';
 import { awsCall } from './errors';
 import { checkInstanceProfile, type InstanceProfileCheck } from './instance-profile';
-import { waitFor } from './wait';
+import { atMost, waitFor } from './wait';
 
 /** The instances among `ids` whose SSM agent is registered and `Online`. */
 export async function onlineAgents(ssm: SSMClient, ids: string[]): Promise<Set<string>> {
@@ -47,7 +47,7 @@ export async function waitForAgents(wait: AgentWait): Promise<void> {
       const online = await onlineAgents(wait.clients.ssm, wait.instanceIds);
       const offline = wait.instanceIds.filter((id) => !online.has(id));
       if (offline.length > 0) await failIfAgentsCannotRegister(wait, offline, profiles, checks);
-      return { done: offline.length === 0, progress: { offline } };
+      return { done: offline.length === 0, progress: { offline: atMost(offline) } };
     },
   });
 }

@@ -75,7 +75,7 @@ export function regionsOf(status: DeployStatus | undefined): string[] {
   return status ? Object.keys(status.regions) : [];
 }
 
-/** `pending`, `2/4 pending`, `i-1 running, i-2 pending`: a heartbeat's progress in a few words. */
+/** `pending`, `2/4 pending`, `1/2 running, 1 pending`, `i-1: draining`: a heartbeat's progress in a few words. */
 export function progressText(progress: unknown): string {
   if (progress === null || progress === undefined) return '';
   if (typeof progress !== 'object') return String(progress);
@@ -84,6 +84,11 @@ export function progressText(progress: unknown): string {
   if (entries.length === 1 && entries[0][0] === 'state') return String(entries[0][1]);
   const record = progress as Record<string, unknown>;
   if (typeof record.pending === 'number' && typeof record.total === 'number') return `${record.pending}/${record.total} pending`;
+  // A launch's wait: `1/2 running, 1 pending`.
+  if (typeof record.running === 'number' && typeof record.of === 'number') {
+    const others = entries.filter(([key]) => key !== 'running' && key !== 'of').map(([key, value]) => `${String(value)} ${key}`);
+    return clip([`${record.running}/${record.of} running`, ...others].join(', '));
+  }
   return clip(entries.map(([key, value]) => `${key} ${Array.isArray(value) ? value.join(', ') || 'none' : String(value)}`).join(', '));
 }
 

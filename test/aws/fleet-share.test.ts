@@ -1,7 +1,8 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { countFleet, RateLimiter, shareBudgetWithFleet, TokenBucket } from '../../src/aws/rate-limit';
+import { pinnedDeploymentOptions, type WorkerVersion } from '../../src/worker-versioning';
 import { until } from '../helpers/outcomes';
-import { connectTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { connectTestClient, connectTestWorker, uniqueTaskQueue } from '../helpers/temporal';
 
 describe("the fleet's AWS budget", () => {
   it('a share resizes every bucket: capacity and refill, made before or after', () => {
@@ -37,10 +38,18 @@ describe("the fleet's AWS budget", () => {
     });
 
     /** Runs `body` while `count` workers (each with its own connection, as separate processes have) poll `taskQueue` for activities. */
-    async function withWorkers<T>(taskQueue: string, count: number, body: () => Promise<T>): Promise<T> {
+    async function withWorkers<T>(taskQueue: string, count: number, body: () => Promise<T>, versions: (WorkerVersion | undefined)[] = []): Promise<T> {
       const connections = await Promise.all(Array.from({ length: count }, () => connectTestWorker()));
       const workers = await Promise.all(
-        connections.map((c, i) => Worker.create({ connection: c, taskQueue, identity: `fleet-worker-${i}`, activities: { noop: async () => undefined } })),
+        connections.map((c, i) =>
+          Worker.create({
+            connection: c,
+            taskQueue,
+            identity: `fleet-worker-${i}`,
+            activities: { noop: async () => undefined },
+            ...(versions[i] ? { workerDeploymentOptions: pinnedDeploymentOptions(versions[i]) } : {}),
+          }),
+        ),
       );
       const running = workers.map((w) => w.run());
       try {
@@ -68,6 +77,39 @@ describe("the fleet's AWS budget", () => {
       expect(changes).toEqual([3]);
       // RunInstances: AWS's 5 tokens and 2/s, at 90%, a third each.
       expect(limiter.bucketFor('us-east-1', 'ec2', 'RunInstancesCommand')).toMatchObject({ capacity: 1, refillPerSecond: (2 * 0.9) / 3 });
+    });
+
+    it('counts versioned workers of every build polling the task queue (deploys pinned to a draining build still spend the budget)', async () => {
+      // Pinned deploys keep running on the build that started them while new ones run on the
+      // current build: both builds' workers call AWS, so both must share one budget. Worker
+      // Deployment versions poll their own physical queues; the count must still see them all.
+      const taskQueue = uniqueTaskQueue('fleet-versions');
+      const deploymentName = `fleet-${taskQueue.slice(-8)}`;
+      const versions: (WorkerVersion | undefined)[] = [{ deploymentName, buildId: 'build-a' }, { deploymentName, buildId: 'build-b' }, undefined];
+      await withWorkers(
+        taskQueue,
+        3,
+        async () => {
+          const counted = await until('three pollers of two builds and none listed', async () => ((await countFleet(connection, 'default', taskQueue)) === 3 ? 3 : undefined));
+          expect(counted).toBe(3);
+          // Make build B current (A drains): still three.
+          const { client, connection: clientConnection } = await connectTestClient();
+          try {
+            await until('build B to become current', async () => {
+              try {
+                await client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId: 'build-b', identity: 'fleet-test' });
+                return true;
+              } catch {
+                return undefined; // the version is registered once its worker has polled
+              }
+            });
+          } finally {
+            await clientConnection.close();
+          }
+          expect(await countFleet(connection, 'default', taskQueue)).toBe(3);
+        },
+        versions,
+      );
     });
 
     it('a worker alone keeps the whole budget, even before Temporal lists it', async () => {

@@ -3,6 +3,8 @@ import { LiveRenderer } from '../../src/cli/render/live-renderer';
 import { selectRenderer } from '../../src/cli/render/select-renderer';
 import { TextRenderer } from '../../src/cli/render/text-renderer';
 import type { DeployStatus } from '../../src/workflows/messages';
+import { progressText } from '../../src/cli/pending-activities';
+import { atMost } from '../../src/aws/wait';
 import { runCli, VALID_SPEC } from './run-cli';
 
 /** A deps whose writes are kept; `terminal` makes stderr a TTY of that width. */
@@ -81,5 +83,17 @@ describe('progress a person can follow', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('::error title=hybrid-deploy%3A INVALID_INPUT::the bake input has 1 problem; nothing was started%0A--artifact: "s3://b/{app}/{version}.tar.gz" has {app}: only {version} is filled in\n');
     expect(require('node:fs').readFileSync(summary, 'utf8')).toContain('### ❌ hybrid-deploy: INVALID_INPUT (user error)');
+  });
+});
+
+describe("a wait's progress in a few words", () => {
+  it('counts a launch by state, samples a long list of targets, and keeps a single state as it is', () => {
+    expect(progressText({ running: 1, of: 2, pending: 1 })).toBe('1/2 running, 1 pending');
+    expect(progressText({ running: 0, of: 3, visible: 'not yet' })).toBe('0/3 running, not yet visible');
+    expect(progressText({ pending: 2, total: 4 })).toBe('2/4 pending');
+    expect(progressText({ state: 'pending' })).toBe('pending');
+    const targets = atMost(Array.from({ length: 1000 }, (_, i) => `i-${i}: draining`), 2);
+    expect(targets).toEqual(['i-0: draining', 'i-1: draining', '… and 998 more']);
+    expect(progressText(targets)).toBe('i-0: draining, i-1: draining, … and 998 more');
   });
 });

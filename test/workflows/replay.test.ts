@@ -28,7 +28,30 @@ const REQUIRED = [
   'mutable-two-regions-rollback.rolling-sync-us-east-1',
   'mutable-two-regions-rollback.rolling-sync-us-west-2',
   'mutable-two-regions-rollback.rollback-us-west-2',
+  // The one-region line again on today's code, every patch taken.
+  'patched-immutable-success',
+  'patched-partial-success',
+  'patched-mutable-success',
+  'patched-mutable-success.rolling-sync',
+  'patched-immutable-failed-compensated',
+  'patched-mutable-rollback',
+  'patched-mutable-rollback.rolling-sync',
+  'patched-nightly-bake-success',
 ];
+
+/** Every patch id the workflow code uses (`patched('<id>')`), read from the source. */
+function patchIds(): string[] {
+  const ids = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/\bpatched\('([^']+)'\)/g)) ids.add(m[1]);
+    }
+  };
+  walk(join(__dirname, '..', '..', 'src', 'workflows'));
+  return [...ids].sort();
+}
 
 /** The activity types a history scheduled, and the child workflows it started, in order. */
 function stepsOf(history: temporal.api.history.v1.IHistory): string[] {
@@ -37,6 +60,22 @@ function stepsOf(history: temporal.api.history.v1.IHistory): string[] {
     const child = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
     return activity ? [activity] : child ? [`child ${child}`] : [];
   });
+}
+
+/** The patch ids a history's markers name (the SDK's patch marker holds `{ id, deprecated }` as JSON). */
+function patchesTaken(history: temporal.api.history.v1.IHistory): string[] {
+  return (history.events ?? []).flatMap((e) =>
+    Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((payloads) =>
+      (payloads.payloads ?? []).flatMap((p) => {
+        try {
+          const value = JSON.parse(Buffer.from(p.data ?? new Uint8Array()).toString('utf8')) as { id?: unknown };
+          return typeof value.id === 'string' ? [value.id] : [];
+        } catch {
+          return [];
+        }
+      }),
+    ),
+  );
 }
 
 /** A fixture, as a History message (protobufjs' object form, see the recording script). */
@@ -75,7 +114,24 @@ describe('replaying recorded workflow histories against the current workflow cod
       'mutable-two-regions-rollback.rolling-sync-us-east-1': 'rollingSync',
       'mutable-two-regions-rollback.rolling-sync-us-west-2': 'rollingSync',
       'mutable-two-regions-rollback.rollback-us-west-2': 'rollingSync',
+      'patched-immutable-failed-compensated': 'fullyImmutableDeploy',
+      'patched-immutable-success': 'fullyImmutableDeploy',
+      'patched-mutable-rollback': 'mutableDeploy',
+      'patched-mutable-rollback.rolling-sync': 'rollingSync',
+      'patched-mutable-success': 'mutableDeploy',
+      'patched-mutable-success.rolling-sync': 'rollingSync',
+      'patched-partial-success': 'partiallyImmutableDeploy',
+      'patched-nightly-bake-success': 'nightlyBake',
     });
+  });
+
+  it('has, for every patch in the workflow code, a recorded history that took its new path', () => {
+    // A patch taken leaves a marker naming it in the history. A patch added without recording
+    // the `patched` group again fails here: its new path would replay nowhere.
+    const taken = new Set(fixtures.filter((name) => name.startsWith('patched-')).flatMap((name) => patchesTaken(loadHistory(name))));
+    const ids = patchIds();
+    expect(ids).toEqual(expect.arrayContaining(['copy-beside-builder-termination', 'post-deploy-in-sync-command', 'tag-beside-back-in-service']));
+    expect(ids.filter((id) => !taken.has(id))).toEqual([]);
   });
 
   it('has the steps only several regions take: the copy to another region, and a finished region\'s rollback child', () => {

@@ -1,5 +1,7 @@
+import { patched } from '@temporalio/workflow';
 import { TagKeys, type FleetMember, type SyncResult, type UpdatedInstance } from '../../contracts';
 import type { DeployRun } from '../deploy-run/deploy-run';
+import { allOrCancel } from '../deploy-run/in-every-region';
 import { placeRelease } from './place-release';
 import { putBackInService } from './put-back-in-service';
 import { rollBack } from './roll-back';
@@ -9,7 +11,7 @@ import { takeOutOfService } from './take-out-of-service';
 /**
  * One batch of a rolling mutable deploy: the two steps of the mutable procedure — place the
  * release, run the post-deploy tasks (in the same SSM command) — on instances taken out of service for it and put back
- * after; then their version tag follows the release. The undo step (roll the batch back to each
+ * after; their version tag follows the release (beside the health checks). The undo step (roll the batch back to each
  * instance's previous release) is registered before the batch leaves service, so a failure at
  * any point puts it back; it stays registered after the batch succeeds, so a later batch failing
  * rolls this one back too.
@@ -24,8 +26,16 @@ export async function syncBatch(run: DeployRun, region: string, batch: FleetMemb
   await takeOutOfService(run, region, ids);
   const placed = await placeRelease(run, region, batch, { label, onResults: (results) => recordPreviousVersions(updated, results, request.version) });
   await runPostDeployTasks(run, region, batch, { commandsRan: placed.postDeployRan });
-  await putBackInService(run, region, ids);
-  await tools.tagInstances({ region, instanceIds: ids, tags: { [TagKeys.version]: request.version } }, `tag ${label} version=${request.version} in ${region}`);
+  const tag = () => tools.tagInstances({ region, instanceIds: ids, tags: { [TagKeys.version]: request.version } }, `tag ${label} version=${request.version} in ${region}`);
+  if (patched('tag-beside-back-in-service')) {
+    // The batch runs the release from here on: its tag need not wait for the health checks, which
+    // are on the rollout's critical path. If one fails the other is cancelled and awaited before
+    // the failure propagates, so the undo's retag never races a late tag of the new version.
+    await allOrCancel<unknown>([() => putBackInService(run, region, ids), tag]);
+  } else {
+    await putBackInService(run, region, ids);
+    await tag();
+  }
   return updated;
 }
 
