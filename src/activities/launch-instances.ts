@@ -1,4 +1,4 @@
-import { DescribeInstancesCommand, type _InstanceType, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { chunk } from '../aws/chunk';
 import { INSTANCES_PER_PAGE } from '../aws/list-instances';
 import { ApplicationFailure } from '@temporalio/common';
@@ -88,41 +88,50 @@ export function createLaunchInstances(deps: ActivityDeps) {
  * consistency window. Each look describes only the instances not seen running yet, a page at a
  * time, and keeps of each only its id and private IP: a thousand full descriptions per look
  * would parse into tens of MB of the worker's memory, and a running instance's address does not
- * change. The heartbeat's progress is a count per state, not a line per instance.
+ * change. When the last turns running, those seen running at earlier looks are described once
+ * more, so one that has gone since (terminated, stopped) fails the launch as it always did.
+ * The heartbeat's progress is a count per state, not a line per instance.
  */
 function waitUntilRunning(deps: ActivityDeps, input: LaunchInstancesInput, instanceIds: string[], started: number): Promise<InstanceRef[]> {
   const ec2 = deps.clients.ec2(input.region);
   const running = new Map<string, InstanceRef>();
+  /** Describes `ids` a page at a time; throws InstanceLost for one that has gone; the count of each other state. */
+  const look = async (ids: string[]): Promise<Record<string, number>> => {
+    const states: Record<string, number> = {};
+    for (const batch of chunk(ids, INSTANCES_PER_PAGE)) {
+      const { Reservations } = await awsCall('ec2:DescribeInstances', () => ec2.send(new DescribeInstancesCommand({ InstanceIds: batch })));
+      for (const instance of (Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+        const state = instance.State?.Name ?? 'unknown';
+        if (['shutting-down', 'terminated', 'stopping', 'stopped'].includes(state)) {
+          throw ApplicationFailure.create({
+            type: 'InstanceLost',
+            nonRetryable: true,
+            message: `instance ${instance.InstanceId} went ${state} while launching in ${input.region}: ${instance.StateReason?.Message ?? 'no reason given'}`,
+          });
+        }
+        if (state === 'running') running.set(instance.InstanceId!, { instanceId: instance.InstanceId!, privateIp: instance.PrivateIpAddress! });
+        else states[state] = (states[state] ?? 0) + 1;
+      }
+    }
+    return states;
+  };
   return waitFor<InstanceRef[]>({
     what: `${instanceIds.length} instance(s) in ${input.region} to be running`,
     timeoutSeconds: input.timeouts.instanceRunning,
     pollIntervalMs: deps.pollIntervalMs,
     checkpoint: { instanceIds },
     check: async () => {
-      const states: Record<string, number> = {};
-      for (const batch of chunk(instanceIds.filter((id) => !running.has(id)), INSTANCES_PER_PAGE)) {
-        let instances: Instance[];
-        try {
-          const { Reservations } = await awsCall('ec2:DescribeInstances', () => ec2.send(new DescribeInstancesCommand({ InstanceIds: batch })));
-          instances = (Reservations ?? []).flatMap((r) => r.Instances ?? []);
-        } catch (error) {
-          if (!stillBecomingVisible(error, [NOT_VISIBLE_YET.instance], started, consistencyWindow(deps))) throw error;
-          return { done: false, progress: { running: running.size, of: instanceIds.length, visible: 'not yet' } };
-        }
-        for (const instance of instances) {
-          const state = instance.State?.Name ?? 'unknown';
-          if (['shutting-down', 'terminated', 'stopping', 'stopped'].includes(state)) {
-            throw ApplicationFailure.create({
-              type: 'InstanceLost',
-              nonRetryable: true,
-              message: `instance ${instance.InstanceId} went ${state} while launching in ${input.region}: ${instance.StateReason?.Message ?? 'no reason given'}`,
-            });
-          }
-          if (state === 'running') running.set(instance.InstanceId!, { instanceId: instance.InstanceId!, privateIp: instance.PrivateIpAddress! });
-          else states[state] = (states[state] ?? 0) + 1;
-        }
+      const seenBefore = instanceIds.filter((id) => running.has(id));
+      let states: Record<string, number>;
+      let done: boolean;
+      try {
+        states = await look(instanceIds.filter((id) => !running.has(id)));
+        done = running.size === instanceIds.length;
+        if (done && seenBefore.length > 0) await look(seenBefore);
+      } catch (error) {
+        if (!stillBecomingVisible(error, [NOT_VISIBLE_YET.instance], started, consistencyWindow(deps))) throw error;
+        return { done: false, progress: { running: running.size, of: instanceIds.length, visible: 'not yet' } };
       }
-      const done = running.size === instanceIds.length;
       return { done, value: instanceIds.map((id) => running.get(id)!), progress: { running: running.size, of: instanceIds.length, ...states } };
     },
   });

@@ -48,6 +48,7 @@ export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
           const notHealthy = states.filter((d) => d.TargetHealth?.State !== 'healthy');
           return {
             done: states.length === input.register.length && notHealthy.length === 0,
+            anyChanged: notHealthy.length < states.length,
             progress: atMost(notHealthy.map((d) => `${d.Target?.Id}: ${d.TargetHealth?.State} ${d.TargetHealth?.Description ?? ''}`.trim())),
           };
         },
@@ -68,7 +69,7 @@ export function createShiftTraffic({ clients, pollIntervalMs }: ActivityDeps) {
         learn: { times: transitions, key: `${input.targetGroupArn} drained` },
         check: async () => {
           const stillIn = (await health(input.deregister)).filter(stillRegistered);
-          return { done: stillIn.length === 0, progress: atMost(stillIn.map((d) => `${d.Target?.Id}: ${d.TargetHealth?.State}`)) };
+          return { done: stillIn.length === 0, anyChanged: stillIn.length < input.deregister.length, progress: atMost(stillIn.map((d) => `${d.Target?.Id}: ${d.TargetHealth?.State}`)) };
         },
       });
     }

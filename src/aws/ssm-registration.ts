@@ -3,6 +3,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { ApplicationFailure } from '@temporalio/common';
 import { chunk } from './chunk';
+import { INSTANCES_PER_PAGE } from './list-instances';
 import { awsCall } from './errors';
 import { checkInstanceProfile, type InstanceProfileCheck } from './instance-profile';
 import { atMost, waitFor } from './wait';
@@ -59,9 +60,9 @@ async function failIfAgentsCannotRegister(
   profiles: Map<string, string | undefined>,
   checks: Map<string, Promise<InstanceProfileCheck>>,
 ): Promise<void> {
-  const unknown = offline.filter((id) => !profiles.has(id));
-  if (unknown.length > 0) {
-    const { Reservations } = await awsCall('ec2:DescribeInstances', () => wait.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: unknown })));
+  // A page at a time, keeping only the profile: a thousand full descriptions at once would weigh on the worker.
+  for (const batch of chunk(offline.filter((id) => !profiles.has(id)), INSTANCES_PER_PAGE)) {
+    const { Reservations } = await awsCall('ec2:DescribeInstances', () => wait.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: batch })));
     for (const instance of (Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
       profiles.set(instance.InstanceId!, instance.IamInstanceProfile?.Arn?.split('/').pop());
     }

@@ -7,11 +7,13 @@
  * a fixed interval spends calls while nothing can change and ends on average half an interval
  * late; a wait that knows when the last one ended spends a few calls around that moment.
  *
- * What is kept per key is the latest moment a wait still saw the old state (never the moment it
- * saw the new one, which is up to an interval late), as the smallest of the last few waits: a
- * wait that sleeps too little only makes a few more calls, one that sleeps too long would be
- * late, so the estimate errs early. Kept in the worker's memory: a new worker learns again from
- * its first waits, which poll as before.
+ * What is kept per key is the latest moment a wait saw nothing changed yet (never the moment it
+ * saw the change, which is up to an interval late; and not the moment the last of several
+ * targets changed, which a wait for fewer targets may not reach), as the smallest of the last
+ * few waits: a wait that sleeps too little only makes a few more calls, one that sleeps too long
+ * would be late, so the estimate errs early. Retried attempts neither skip nor teach (they do
+ * not know when the transition began). Kept in the worker's memory: a new worker learns again
+ * from its first waits, which poll as before.
  */
 export class TransitionTimes {
   private readonly seen = new Map<string, number[]>();
@@ -31,7 +33,7 @@ export class TransitionTimes {
     return times && times.length > 0 ? Math.min(...times) : undefined;
   }
 
-  /** Records that a wait for `key` still saw the old state `notYetMs` after it began, and the new one at its next look. */
+  /** Records that a wait for `key` saw nothing changed yet `notYetMs` after it began (and all changed later). */
   record(key: string, notYetMs: number): void {
     const times = [...(this.seen.get(key) ?? []), notYetMs].slice(-this.remembered);
     this.seen.delete(key);

@@ -11,6 +11,12 @@ export interface WaitCheck<T> {
   value?: T;
   /** What the wait has seen so far; sent as heartbeat details and quoted in a timeout error. */
   progress?: unknown;
+  /**
+   * Some of what is awaited has already changed (one target of several healthy). A learning wait
+   * learns the last look at which *nothing* had changed: the end of the earliest, a moment no
+   * later wait for fewer (or more) targets can be past.
+   */
+  anyChanged?: boolean;
 }
 
 /** A bounded, heartbeating wait. */
@@ -48,9 +54,12 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
   const context = Context.current();
   const began = Date.now();
   const deadline = began + options.timeoutSeconds * 1000;
-  const expected = options.learn?.times.expectedMs(options.learn.key);
+  // A retried attempt does not know when the transition began (an earlier attempt started it, and
+  // sending the call again does not restart AWS's clock): it neither skips nor teaches.
+  const learn = context.info.attempt > 1 ? undefined : options.learn;
+  const expected = learn?.times.expectedMs(learn.key);
   let progress: unknown;
-  let lastNotDone: number | undefined;
+  let lastUntouched: number | undefined;
   for (let look = 0; ; look++) {
     let result: WaitCheck<T> = { done: false, progress };
     const lookedAt = Date.now();
@@ -64,12 +73,12 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
     progress = result.progress;
     heartbeat({ ...options.checkpoint, waiting: options.what, progress });
     if (result.done) {
-      // Only a wait that saw the old state learns: one done at its first look says nothing of how long it takes.
-      if (options.learn && lastNotDone !== undefined) options.learn.times.record(options.learn.key, lastNotDone - began);
+      // Only a wait that saw nothing changed yet learns: one done (or begun) at its first look says nothing of how long it takes.
+      if (learn && lastUntouched !== undefined) learn.times.record(learn.key, lastUntouched - began);
       return result.value as T;
     }
     // A throttled look saw nothing: it must not make the learned end later than it is.
-    if (saw) lastNotDone = lookedAt;
+    if (saw && result.anyChanged !== true) lastUntouched = lookedAt;
     if (Date.now() >= deadline) {
       throw ApplicationFailure.create({
         type: 'WaitTimedOut',

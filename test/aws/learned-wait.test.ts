@@ -26,9 +26,12 @@ describe('what a wait learns of a transition', () => {
     const INTERVAL_MS = 100;
     const ENDS_AFTER_MS = 1_500;
 
-    /** Waits once for a state that turns done ENDS_AFTER_MS after the wait began; the looks it took and what its heartbeats said. */
-    async function waitOnce(times: TransitionTimes | undefined) {
-      const env = new MockActivityEnvironment();
+    /**
+     * Waits once for a state that turns done ENDS_AFTER_MS after the wait began (the first of two
+     * targets `firstChangesAfterMs`); the looks it took and what its heartbeats said.
+     */
+    async function waitOnce(times: TransitionTimes | undefined, { attempt = 1, firstChangesAfterMs = ENDS_AFTER_MS } = {}) {
+      const env = new MockActivityEnvironment({ attempt });
       const heartbeats: unknown[] = [];
       env.on('heartbeat', (d: unknown) => heartbeats.push(d));
       const began = Date.now();
@@ -41,7 +44,8 @@ describe('what a wait learns of a transition', () => {
           ...(times ? { learn: { times, key: 'tg drained' } } : {}),
           check: async () => {
             looks.push(Date.now() - began);
-            return { done: Date.now() - began >= ENDS_AFTER_MS, value: true, progress: ['i-1: draining'] };
+            const elapsed = Date.now() - began;
+            return { done: elapsed >= ENDS_AFTER_MS, anyChanged: elapsed >= firstChangesAfterMs, value: true, progress: ['i-1: draining'] };
           },
         }),
       );
@@ -69,6 +73,21 @@ describe('what a wait learns of a transition', () => {
       // The skip heartbeats (with the wait's last details), so a long drain never times the attempt out.
       expect(second.heartbeats.length).toBeGreaterThan(second.looks.length);
       expect(second.heartbeats.every((h) => JSON.stringify(h).includes('the group to drain'))).toBe(true);
+    });
+
+    it('a retried attempt neither skips (an earlier attempt began the transition) nor teaches', async () => {
+      const times = new TransitionTimes();
+      await waitOnce(times);
+      const learned = times.expectedMs('tg drained')!;
+      const retry = await waitOnce(times, { attempt: 2 });
+      expect(retry.looks[1]).toBeLessThan(learned - INTERVAL_MS);
+      expect(times.expectedMs('tg drained')).toBe(learned);
+    });
+
+    it('learns when the first of several targets changed, so a wait for fewer is never late', async () => {
+      const times = new TransitionTimes();
+      await waitOnce(times, { firstChangesAfterMs: ENDS_AFTER_MS / 2 });
+      expect(times.expectedMs('tg drained')).toBeLessThan(ENDS_AFTER_MS / 2);
     });
 
     it('learns nothing later than it saw: a throttled look after the end is no sighting of the old state', async () => {

@@ -310,6 +310,22 @@ describe('mutableDeploy and its rollingSync children', () => {
       await handle.result();
     });
   });
+  it("shows the batch's return to service as its step while its tag, run beside it, has already ended", async () => {
+    const tools = fakeWith({ [EAST]: oldFleet(EAST, 2) });
+    const backInService = tools.block('shiftTraffic', (i) => i.register.includes(`i-${EAST}-old-1`));
+    await tests.run(tools, async ({ start }) => {
+      const handle = await start(mutableDeploy, request());
+      await backInService.reached;
+      const child = childOf(handle, EAST);
+      const tagDone = () => tools.calls.some((c) => c.name === 'tagInstances' && c.outcome === 'ok');
+      // Once the workflow has seen the tag end, the line is no longer the tag's: it is the health checks'.
+      const status = await statusWhen(child, 'the tag to have ended', (s) => tagDone() && !/^tag /.test(s.regions[EAST]?.step ?? 'tag'));
+      expect(status.regions[EAST]?.step).toBe(`put 1 instance(s) back in service in ${EAST}`);
+      backInService.release();
+      await handle.result();
+    });
+  });
+
   describe('rollingSync, started on its own', () => {
     const members = oldFleet(EAST, 4, ['1.0.0', '0.9.0']);
     const input = (changes: Partial<RollingSyncInput>): RollingSyncInput => ({

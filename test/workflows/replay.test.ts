@@ -46,7 +46,13 @@ function patchIds(): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/\bpatched\('([^']+)'\)/g)) ids.add(m[1]);
+      else if (entry.name.endsWith('.ts')) {
+        const text = readFileSync(path, 'utf8');
+        const literal = [...text.matchAll(/\bpatched\(\s*(['"`])([^'"`]+)\1\s*\)/g)];
+        // Every call names its id as a literal, so none can hide from this check.
+        expect({ file: path, calls: (text.match(/\bpatched\(/g) ?? []).length }).toEqual({ file: path, calls: literal.length });
+        for (const m of literal) ids.add(m[2]);
+      }
     }
   };
   walk(join(__dirname, '..', '..', 'src', 'workflows'));

@@ -35,10 +35,20 @@ export class DeployRun {
     this.owner = { app: spec.app, env, version, workflowId: info.workflowId, runId: info.firstExecutionRunId };
     const now = new Date(Date.now()).toISOString();
     this.status = { procedure, app: spec.app, env, version, phase: 'starting', startedAt: now, phaseStartedAt: now, regions: {} };
+    // A region may run steps side by side (a batch's tag beside its health checks, the builder's
+    // termination beside a copy): the status shows the newest still running, so a short step
+    // that ends first hands the line back to the long one instead of leaving it blank.
+    const running = new Map<string, { step: string; stepStartedAt: string }[]>();
     this.tools = trackSteps(measureSteps(keepCommandOutput(toolset(spec), request), procedure), {
-      started: (region, step) => this.region(region, { step, stepStartedAt: new Date(Date.now()).toISOString() }),
+      started: (region, step) => {
+        const entry = { step, stepStartedAt: new Date(Date.now()).toISOString() };
+        running.set(region, [...(running.get(region) ?? []), entry]);
+        this.region(region, entry);
+      },
       ended: (region, step) => {
-        if (this.status.regions[region]?.step === step) this.region(region, { step: undefined, stepStartedAt: undefined });
+        const left = (running.get(region) ?? []).filter((entry) => entry.step !== step);
+        running.set(region, left);
+        if (this.status.regions[region]?.step === step) this.region(region, left.at(-1) ?? { step: undefined, stepStartedAt: undefined });
       },
     });
     setHandler(statusQuery, () => this.status);
