@@ -108,7 +108,7 @@ describe('AWS faults, end to end through the CLI', () => {
     expect(now.instances).toEqual(output.result.regions.flatMap((r: any) => r.instanceIds).sort());
     // The bake and its copy; the builder is gone.
     expect(now.images).toHaveLength(2);
-  });
+  }, 300_000); // 30% of every call throttled: the SDK's backoff makes this deploy several times slower than one unthrottled, more so on a loaded machine
 
   it('with 30% of every call throttled, a mutable deploy still completes, batch by batch', async () => {
     const before = (await Promise.all(REGIONS.map((r) => fleetOf(world, env, r)))).flat().map((i) => i.id);
