@@ -108,7 +108,10 @@ describe('AWS faults, end to end through the CLI', () => {
     expect(now.instances).toEqual(output.result.regions.flatMap((r: any) => r.instanceIds).sort());
     // The bake and its copy; the builder is gone.
     expect(now.images).toHaveLength(2);
-  }, 300_000); // 30% of every call throttled: the SDK's backoff makes this deploy several times slower than one unthrottled, more so on a loaded machine
+    // With 30% of calls throttled, 2.7% of calls fail all three SDK attempts: the preflight's 14
+    // calls lose about a third of its attempts, whose retries wait 2, 6, 18, 54 s
+    // (contracts/retry-policy.ts). Four lost in a row (1%) add 80 s to a deploy of 25-55 s.
+  }, 300_000);
 
   it('with 30% of every call throttled, a mutable deploy still completes, batch by batch', async () => {
     const before = (await Promise.all(REGIONS.map((r) => fleetOf(world, env, r)))).flat().map((i) => i.id);

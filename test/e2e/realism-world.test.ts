@@ -185,7 +185,7 @@ describe('a real account’s mistakes and shortages, end to end through the CLI'
     // as often as the SDK tries: never more than the two layers' product.
     expect(attempts).toBeGreaterThanOrEqual(2);
     expect(attempts).toBeLessThanOrEqual(AWS_ACTIVITY_RETRY.maximumAttempts!);
-    // Every failed attempt sent it exactly SDK_MAX_ATTEMPTS times; the last one, once or twice (the storm may end between its tries).
+    // Every failed attempt sent it exactly SDK_MAX_ATTEMPTS times; the last one, 1 to SDK_MAX_ATTEMPTS times (the storm may end between its tries).
     const sent = (await world.sandbox.control.calls())['ec2:CreateImage'];
     expect(sent).toBeGreaterThanOrEqual(SDK_MAX_ATTEMPTS * (attempts - 1) + 1);
     expect(sent).toBeLessThanOrEqual(SDK_MAX_ATTEMPTS * attempts);

@@ -8,6 +8,7 @@ import { parsePrometheusText, samplesOf, total, type Sample } from '../helpers/p
 import { testTemporalAddress } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 import { dashboardQueries } from '../helpers/grafana-dashboard';
+import { SDK_MAX_ATTEMPTS } from '../../src/contracts';
 
 const REGION = 'us-east-1';
 
@@ -101,9 +102,9 @@ describe('the worker, as an operator sees it', () => {
 
   it('counts the steps it ran and its AWS calls, throttles, retries and rate-limiter waits; logs JSON naming workflow, run, activity and region', async () => {
     const first = await startWorker('first');
-    // AWS throttles the first two launches: the SDK retries them.
+    // AWS throttles every SDK attempt of the first launch: the SDK gives up, the activity retries.
     await world.sandbox.control.resetCalls();
-    await world.sandbox.control.throttle({ action: 'ec2:RunInstances', next: 2 });
+    await world.sandbox.control.throttle({ action: 'ec2:RunInstances', next: SDK_MAX_ATTEMPTS });
     const spec = world.spec((s) => {
       s.regions = [REGION];
       delete s.regionSettings['us-west-2'];
@@ -124,18 +125,18 @@ describe('the worker, as an operator sees it', () => {
     const launchBuckets = samplesOf(samples, 'hybrid_deploy_step_duration_seconds_bucket', { ...step, activity: 'launchInstances' });
     expect(launchBuckets.find((b) => b.labels.le === '+Inf')?.value).toBe(2);
 
-    // AWS: every call counted once, its attempts apart. The SDK makes two attempts a call (see
-    // contracts/retry-policy.ts): the first launch was throttled twice, so that call failed
-    // `throttled` after one retry, and the activity's next attempt launched.
+    // AWS: every call counted once, its attempts apart. The SDK makes SDK_MAX_ATTEMPTS attempts a
+    // call (see contracts/retry-policy.ts): the first launch was throttled on each, so that call
+    // failed `throttled` after its retries, and the activity's next attempt launched.
     const launches = { service: 'ec2', operation: 'RunInstances', region: REGION };
-    expect(total(samples, 'hybrid_deploy_aws_throttles_total', launches)).toBe(2);
-    expect(total(samples, 'hybrid_deploy_aws_retries_total', launches)).toBe(1);
+    expect(total(samples, 'hybrid_deploy_aws_throttles_total', launches)).toBe(SDK_MAX_ATTEMPTS);
+    expect(total(samples, 'hybrid_deploy_aws_retries_total', launches)).toBe(SDK_MAX_ATTEMPTS - 1);
     expect(total(samples, 'hybrid_deploy_aws_calls_total', { ...launches, outcome: 'throttled' })).toBe(1);
     const launchCalls = total(samples, 'hybrid_deploy_aws_calls_total', launches);
     expect(total(samples, 'hybrid_deploy_aws_calls_total', { ...launches, outcome: 'ok' })).toBe(launchCalls - 1);
     // The sandbox saw every attempt: the calls plus the retries.
     const attempts = (await world.sandbox.control.calls())['ec2:RunInstances'];
-    expect(attempts).toBe(launchCalls + 1);
+    expect(attempts).toBe(launchCalls + SDK_MAX_ATTEMPTS - 1);
     expect(total(samples, 'hybrid_deploy_aws_calls_total', { service: 'ssm', operation: 'SendCommand', region: REGION, outcome: 'ok' })).toBeGreaterThan(0);
     expect(total(samples, 'hybrid_deploy_aws_call_duration_seconds_count', { service: 'ec2', operation: 'RunInstances' })).toBe(launchCalls);
     // The worker's own rate limiter: every attempt takes a token, and every token taken is a wait recorded (most of zero seconds).
